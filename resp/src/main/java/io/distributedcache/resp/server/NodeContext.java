@@ -1,0 +1,117 @@
+package io.distributedcache.resp.server;
+
+import io.distributedcache.core.engine.KeyspaceEngine;
+import io.distributedcache.resp.command.CommandTable;
+import io.distributedcache.core.time.Ticker;
+import io.distributedcache.core.time.WallClock;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything a command may need beyond its own connection: the engine, the configuration, the
+ * clocks, the connected clients and the counters. One per server; shared by all event loops, so each
+ * part is either immutable or thread-safe.
+ */
+public final class NodeContext {
+
+  /** The Redis version whose commands and replies we follow; clients gate features on it. */
+  public static final String REDIS_COMPATIBLE_VERSION = "7.4.0";
+
+  /** Our own version, reported beside the Redis one. */
+  public static final String VERSION = "0.1.0";
+
+  private final KeyspaceEngine engine;
+  private final ServerSettings settings;
+  private final Ticker ticker;
+  private final WallClock wallClock;
+  private final long startNanos;
+  private final ServerStats stats = new ServerStats();
+  private final Map<Long, ClientSession> clients = new ConcurrentHashMap<>();
+  private final AtomicLong nextClientId = new AtomicLong(1);
+  private final CommandTable commands;
+  private volatile int boundPort;
+  private volatile int ioThreads;
+
+  public NodeContext(
+      KeyspaceEngine engine,
+      CommandTable commands,
+      ServerSettings settings,
+      Ticker ticker,
+      WallClock wall) {
+    this.engine = engine;
+    this.commands = commands;
+    this.settings = settings;
+    this.ticker = ticker;
+    this.wallClock = wall;
+    this.startNanos = ticker.read();
+    this.boundPort = settings.port();
+  }
+
+  public KeyspaceEngine engine() {
+    return engine;
+  }
+
+  /** The commands this server answers. */
+  public CommandTable commands() {
+    return commands;
+  }
+
+  /** The number of event-loop threads actually serving clients. */
+  public int ioThreads() {
+    return ioThreads;
+  }
+
+  void ioThreads(int threads) {
+    this.ioThreads = threads;
+  }
+
+  public ServerSettings settings() {
+    return settings;
+  }
+
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  public WallClock wallClock() {
+    return wallClock;
+  }
+
+  public ServerStats stats() {
+    return stats;
+  }
+
+  /** Seconds since this node started, on the monotonic ticker. */
+  public long uptimeSeconds() {
+    return (ticker.read() - startNanos) / 1_000_000_000L;
+  }
+
+  /** The port the server actually listens on (differs from the setting when that was 0). */
+  public int port() {
+    return boundPort;
+  }
+
+  void boundPort(int port) {
+    this.boundPort = port;
+  }
+
+  long nextClientId() {
+    return nextClientId.getAndIncrement();
+  }
+
+  void register(ClientSession session) {
+    clients.put(session.id(), session);
+    stats.connectionsReceived.increment();
+  }
+
+  void unregister(ClientSession session) {
+    clients.remove(session.id());
+  }
+
+  /** The connected clients, in no particular order; a live view. */
+  public Collection<ClientSession> clients() {
+    return clients.values();
+  }
+}

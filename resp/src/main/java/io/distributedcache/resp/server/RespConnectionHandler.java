@@ -1,0 +1,196 @@
+package io.distributedcache.resp.server;
+
+import io.distributedcache.core.engine.CommandException;
+import io.distributedcache.resp.codec.RespDecoder;
+import io.distributedcache.resp.codec.RespProtocolError;
+import io.distributedcache.resp.codec.RespWriter;
+import io.distributedcache.resp.command.Args;
+import io.distributedcache.resp.command.CommandSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the commands of one connection and writes their replies, in order.
+ *
+ * <p>Design note. One instance per connection, driven only by that connection's event loop, so its
+ * state needs no synchronisation. Replies to all the commands decoded from one socket read are
+ * gathered in one buffer and written with a single flush in {@link #channelReadComplete}: a pipeline
+ * of N commands costs one write system call, not N. When the client stops reading and the channel
+ * turns unwritable, auto-read is switched off until it drains, so a client that floods commands
+ * without reading replies holds at most the channel's high water mark of output, not unbounded
+ * memory. A protocol error is answered with {@code -ERR Protocol error: ...} and closes only this
+ * connection.
+ */
+final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
+
+  private static final Logger log = LoggerFactory.getLogger(RespConnectionHandler.class);
+
+  /** Replies beyond this size are handed to the channel before the read batch ends. */
+  private static final int PENDING_WRITE_THRESHOLD_BYTES = 256 * 1024;
+
+  private final NodeContext node;
+  private final RespDecoder decoder;
+  private ClientSession session;
+  private ByteBuf pending;
+  private boolean closing;
+
+  RespConnectionHandler(NodeContext node, RespDecoder decoder) {
+    this.node = node;
+    this.decoder = decoder;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    boolean passwordRequired = node.settings().passwordRequired();
+    session =
+        new ClientSession(
+            node.nextClientId(), ctx.channel(), decoder, node.ticker().read(), passwordRequired);
+    session.authenticated(!passwordRequired, node.settings().limits());
+    node.register(session);
+    super.channelActive(ctx);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (session != null) {
+      node.unregister(session);
+    }
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      return;
+    }
+    if (msg instanceof byte[][]) {
+      execute(ctx, (byte[][]) msg);
+    } else if (msg instanceof RespProtocolError) {
+      node.stats().protocolErrors.increment();
+      ByteBuf out = pending(ctx);
+      session.writer().error(out, "ERR " + ((RespProtocolError) msg).message());
+      closeAfterFlush(ctx);
+    } else {
+      throw new IllegalStateException("unexpected message " + msg.getClass());
+    }
+  }
+
+  private void execute(ChannelHandlerContext ctx, byte[][] args) {
+    if (args.length == 0) {
+      return;
+    }
+    ServerStats stats = node.stats();
+    stats.commandsProcessed.increment();
+    ByteBuf out = pending(ctx);
+    RespWriter w = session.writer();
+    CommandSpec spec = node.commands().lookup(args[0]);
+    if (spec == null) {
+      stats.unknownCommands.increment();
+      w.error(out, unknownCommand(args));
+    } else if (!spec.arityAccepts(args.length)) {
+      w.error(out, "ERR wrong number of arguments for '" + spec.name() + "' command");
+    } else if (!session.authenticated() && !spec.allowedWithoutAuth()) {
+      w.error(out, "NOAUTH Authentication required.");
+    } else {
+      session.commandStarted(spec.name(), node.ticker().read());
+      int mark = out.writerIndex();
+      try {
+        spec.handler().execute(node, session, args, out);
+      } catch (CommandException e) {
+        out.writerIndex(mark);
+        w.error(out, e.getMessage());
+      } catch (RuntimeException e) {
+        out.writerIndex(mark);
+        log.warn("command {} failed", spec.name(), e);
+        w.error(out, "ERR internal error while running '" + spec.name() + "': " + e);
+      }
+      if (session.shouldCloseAfterReply()) {
+        closeAfterFlush(ctx);
+        return;
+      }
+    }
+    if (out.readableBytes() >= PENDING_WRITE_THRESHOLD_BYTES) {
+      stats.netOutputBytes.add(out.readableBytes());
+      ctx.write(out, ctx.voidPromise());
+      pending = null;
+    }
+  }
+
+  /** Redis' wording: {@code unknown command 'x', with args beginning with: 'a' 'b' }. */
+  private static String unknownCommand(byte[][] args) {
+    StringBuilder sb = new StringBuilder("ERR unknown command '");
+    sb.append(truncate(Args.text(args[0]), 128)).append("', with args beginning with: ");
+    int budget = 128;
+    for (int i = 1; i < args.length && budget > 0; i++) {
+      String arg = truncate(Args.text(args[i]), budget);
+      sb.append('\'').append(arg).append("' ");
+      budget -= arg.length() + 3;
+    }
+    return sb.toString();
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max);
+  }
+
+  private ByteBuf pending(ChannelHandlerContext ctx) {
+    if (pending == null) {
+      pending = ctx.alloc().ioBuffer(512);
+    }
+    return pending;
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    flushPending(ctx);
+  }
+
+  private void flushPending(ChannelHandlerContext ctx) {
+    if (pending != null) {
+      ByteBuf out = pending;
+      pending = null;
+      if (out.isReadable()) {
+        node.stats().netOutputBytes.add(out.readableBytes());
+        ctx.writeAndFlush(out, ctx.voidPromise());
+      } else {
+        out.release();
+      }
+    }
+  }
+
+  private void closeAfterFlush(ChannelHandlerContext ctx) {
+    closing = true;
+    ByteBuf out = pending;
+    pending = null;
+    if (out != null && out.isReadable()) {
+      node.stats().netOutputBytes.add(out.readableBytes());
+      ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      if (out != null) {
+        out.release();
+      }
+      ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    // Backpressure: stop reading requests from a client that is not reading its replies.
+    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    super.channelWritabilityChanged(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("connection {} closed after error", ctx.channel(), cause);
+    ctx.close();
+  }
+}

@@ -1,0 +1,170 @@
+package io.distributedcache.resp.server;
+
+import io.distributedcache.core.storage.CacheStorage;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Renders {@code INFO}. Every figure is measured, none is a placeholder: memory comes from the JVM and
+ * {@code /proc/self/statm}, counters from {@link ServerStats} and the storage.
+ *
+ * <p>Called on an event loop; reads shared counters only.
+ */
+public final class ServerInfo {
+
+  private static final List<String> DEFAULT_SECTIONS =
+      List.of("server", "clients", "memory", "stats", "replication", "keyspace");
+
+  private ServerInfo() {}
+
+  /** Renders the requested sections ("default", "all", "everything" or names; none = default). */
+  public static String render(NodeContext n, List<String> requested) {
+    List<String> sections = requested;
+    if (requested.isEmpty()
+        || requested.contains("default")
+        || requested.contains("all")
+        || requested.contains("everything")) {
+      sections = DEFAULT_SECTIONS;
+    }
+    StringBuilder sb = new StringBuilder(2048);
+    for (String section : DEFAULT_SECTIONS) {
+      if (!sections.contains(section)) {
+        continue;
+      }
+      if (sb.length() > 0) {
+        sb.append("\r\n");
+      }
+      switch (section) {
+        case "server":
+          server(n, sb);
+          break;
+        case "clients":
+          clients(n, sb);
+          break;
+        case "memory":
+          memory(n, sb);
+          break;
+        case "stats":
+          stats(n, sb);
+          break;
+        case "replication":
+          replication(sb);
+          break;
+        case "keyspace":
+          keyspace(n, sb);
+          break;
+        default:
+          throw new AssertionError(section);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void line(StringBuilder sb, String key, Object value) {
+    sb.append(key).append(':').append(value).append("\r\n");
+  }
+
+  private static void server(NodeContext n, StringBuilder sb) {
+    sb.append("# Server\r\n");
+    line(sb, "redis_version", NodeContext.REDIS_COMPATIBLE_VERSION);
+    line(sb, "distributedcache_version", NodeContext.VERSION);
+    line(sb, "redis_mode", "standalone");
+    line(sb, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+        + System.getProperty("os.arch"));
+    line(sb, "arch_bits", System.getProperty("sun.arch.data.model", "64"));
+    line(sb, "java_version", System.getProperty("java.version"));
+    line(sb, "process_id", ProcessHandle.current().pid());
+    line(sb, "tcp_port", n.port());
+    long uptime = n.uptimeSeconds();
+    line(sb, "uptime_in_seconds", uptime);
+    line(sb, "uptime_in_days", uptime / 86400);
+    line(sb, "io_threads_active", n.ioThreads());
+    line(sb, "config_file", n.settings().configFile());
+  }
+
+  private static void clients(NodeContext n, StringBuilder sb) {
+    sb.append("# Clients\r\n");
+    line(sb, "connected_clients", n.clients().size());
+    // No command blocks a connection here (no BLPOP, no WAIT), so this is truly zero.
+    line(sb, "blocked_clients", 0);
+  }
+
+  private static void memory(NodeContext n, StringBuilder sb) {
+    sb.append("# Memory\r\n");
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    long rss = residentSetBytes();
+    CacheStorage storage = n.engine().storage();
+    long maxMemory = n.settings().maxMemoryBytes();
+    line(sb, "used_memory", heap.getUsed());
+    line(sb, "used_memory_human", human(heap.getUsed()));
+    if (rss >= 0) {
+      line(sb, "used_memory_rss", rss);
+      line(sb, "used_memory_rss_human", human(rss));
+    }
+    line(sb, "used_memory_dataset", storage.weightedBytes());
+    line(sb, "jvm_heap_committed", heap.getCommitted());
+    line(sb, "jvm_heap_max", heap.getMax());
+    line(sb, "maxmemory", maxMemory);
+    line(sb, "maxmemory_human", human(maxMemory));
+    line(sb, "maxmemory_policy", "w-tinylfu");
+  }
+
+  private static void stats(NodeContext n, StringBuilder sb) {
+    sb.append("# Stats\r\n");
+    ServerStats stats = n.stats();
+    CacheStorage storage = n.engine().storage();
+    line(sb, "total_connections_received", stats.connectionsReceived());
+    line(sb, "total_commands_processed", stats.commandsProcessed());
+    line(sb, "total_net_input_bytes", stats.netInputBytes());
+    line(sb, "total_net_output_bytes", stats.netOutputBytes());
+    line(sb, "total_error_replies_protocol", stats.protocolErrors());
+    line(sb, "unknown_commands", stats.unknownCommands());
+    line(sb, "expired_keys", storage.expirations());
+    line(sb, "evicted_keys", storage.evictions());
+    line(sb, "keyspace_hits", n.engine().keyspaceHits());
+    line(sb, "keyspace_misses", n.engine().keyspaceMisses());
+  }
+
+  private static void replication(StringBuilder sb) {
+    sb.append("# Replication\r\n");
+    line(sb, "role", "master");
+    line(sb, "connected_slaves", 0);
+  }
+
+  private static void keyspace(NodeContext n, StringBuilder sb) {
+    sb.append("# Keyspace\r\n");
+    long keys = n.engine().dbSize();
+    if (keys > 0) {
+      line(sb, "db0", "keys=" + keys + ",expires=" + n.engine().storage().volatileKeys());
+    }
+  }
+
+  /** Resident set size from /proc/self/statm, or -1 where that file does not exist. */
+  static long residentSetBytes() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+      return Long.parseLong(fields[1]) * 4096L;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + "B";
+    }
+    String[] units = {"K", "M", "G", "T"};
+    double v = bytes;
+    int i = -1;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return String.format(Locale.ROOT, "%.2f%s", v, units[i]);
+  }
+}

@@ -1,0 +1,134 @@
+package io.distributedcache.server;
+
+import io.distributedcache.resp.codec.RespLimits;
+import io.distributedcache.resp.server.RespServer;
+import io.distributedcache.resp.server.ServerSettings;
+import io.distributedcache.resp.server.SystemClock;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code distributedcache server}: runs one node until SIGTERM or SIGINT.
+ *
+ * <p>Values come from, in order of precedence: the command line, the {@code --config} file, the
+ * defaults shown in {@code --help}.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = "Runs a DistributedCache node that Redis clients can talk to.")
+final class ServerCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger("distributedcache");
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--port", description = "Client (RESP) port. Default: ${DEFAULT-VALUE}.")
+  int port = 6379;
+
+  @Option(
+      names = "--bind",
+      description = "Address to listen on. Default: ${DEFAULT-VALUE} (loopback only).")
+  String bind = "127.0.0.1";
+
+  @Option(
+      names = "--maxmemory",
+      description =
+          "Bound on stored data, e.g. 512mb or 2gb; 0 means unbounded. Beyond it, keys are evicted"
+              + " by W-TinyLFU. Default: ${DEFAULT-VALUE}.")
+  String maxMemory = "0";
+
+  @Option(
+      names = "--requirepass",
+      description = "Password of the default user; clients must AUTH first. Default: none.")
+  String requirePass = "";
+
+  @Option(names = "--config", description = "A redis.conf-style file: 'name value' per line.")
+  Path config;
+
+  @Option(
+      names = "--io-threads",
+      description = "Event-loop threads serving clients; 0 = one per CPU. Default: ${DEFAULT-VALUE}.")
+  int ioThreads = 0;
+
+  @Option(
+      names = "--proto-max-bulk-len",
+      description = "Largest bulk string a client may send, e.g. 512mb. Default: ${DEFAULT-VALUE}.")
+  String protoMaxBulkLen = "512mb";
+
+  @Override
+  public Integer call() throws Exception {
+    ServerSettings settings;
+    try {
+      settings = settings();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    RespServer server =
+        RespServer.standalone(
+                settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom())
+            .start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("Shutting down: closing connections");
+                  server.close();
+                  log.info("Stopped");
+                  stopped.countDown();
+                },
+                "shutdown"));
+    log.info(
+        "Ready to accept connections tcp bind={} port={} pid={} io-threads={} maxmemory={}",
+        settings.bindAddress(),
+        server.port(),
+        ProcessHandle.current().pid(),
+        server.node().ioThreads(),
+        settings.maxMemoryBytes());
+    stopped.await();
+    return 0;
+  }
+
+  private ServerSettings settings() {
+    Map<String, String> file = config == null ? Map.of() : ConfigFile.read(config);
+    int effectivePort = Integer.parseInt(pick("--port", "port", Integer.toString(port), file));
+    String effectiveBind = pick("--bind", "bind", bind, file);
+    long effectiveMaxMemory = Sizes.parseBytes(pick("--maxmemory", "maxmemory", maxMemory, file));
+    String effectivePassword = pick("--requirepass", "requirepass", requirePass, file);
+    int effectiveIoThreads =
+        Integer.parseInt(pick("--io-threads", "io-threads", Integer.toString(ioThreads), file));
+    long maxBulk =
+        Sizes.parseBytes(pick("--proto-max-bulk-len", "proto-max-bulk-len", protoMaxBulkLen, file));
+    if (maxBulk < 1 || maxBulk > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("proto-max-bulk-len must be between 1 and 2147483647");
+    }
+    RespLimits defaults = RespLimits.defaults();
+    RespLimits limits =
+        new RespLimits((int) maxBulk, defaults.maxArrayLength(), defaults.maxInlineBytes());
+    return new ServerSettings(
+        effectiveBind,
+        effectivePort,
+        effectivePassword,
+        effectiveMaxMemory,
+        limits,
+        effectiveIoThreads,
+        config == null ? "" : config.toAbsolutePath().toString());
+  }
+
+  /** The command-line value if the flag was given, else the file's, else the default. */
+  private String pick(String flag, String fileKey, String flagValue, Map<String, String> file) {
+    if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+      return flagValue;
+    }
+    return file.getOrDefault(fileKey, flagValue);
+  }
+}
