@@ -72,10 +72,16 @@ final class ServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    RespServer server =
-        RespServer.standalone(
-                settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom())
-            .start();
+    RespServer server;
+    try {
+      server =
+          RespServer.standalone(
+                  settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom())
+              .start();
+    } catch (IllegalStateException e) {
+      log.error("{}", e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -85,6 +91,10 @@ final class ServerCommand implements Callable<Integer> {
                   server.close();
                   log.info("Stopped");
                   stopped.countDown();
+                  // The JVM reports a SIGTERM/SIGINT exit as 128+signal even after a clean stop;
+                  // like redis-server, a clean shutdown exits 0. Nothing else calls System.exit
+                  // once the server runs, so no other status is overwritten here.
+                  Runtime.getRuntime().halt(0);
                 },
                 "shutdown"));
     log.info(

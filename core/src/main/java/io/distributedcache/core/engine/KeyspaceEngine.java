@@ -94,7 +94,12 @@ public final class KeyspaceEngine {
     /** Only if the new expiry is later than the current one; no expiry counts as infinite. */
     GT,
     /** Only if the new expiry is earlier than the current one; no expiry counts as infinite. */
-    LT
+    LT,
+    /**
+     * XX and LT together: only if the key has an expiry and the new one is earlier. (XX with GT is
+     * plain {@link #GT}, which already needs an expiry to compare with.)
+     */
+    XX_LT
   }
 
   /**
@@ -301,16 +306,31 @@ public final class KeyspaceEngine {
   }
 
   /**
-   * MGET of {@code keys[from..]}: one entry per key, {@code null} for a miss. Lock-free and counts
-   * stats; each key is read atomically, but like every read here it takes no lock, so an MGET that
-   * races an MSET may see some of its keys written and others not yet.
+   * MGET of {@code keys[from..]}: one entry per key, {@code null} for a miss; counts stats. Atomic
+   * like Redis' MGET: with several keys it holds their stripe locks while reading, so it never sees
+   * half of a concurrent MSET. A single key is one lock-free read.
    */
   public byte[][] mget(byte[][] keys, int from) {
     checkFrom(keys, from);
-    byte[][] values = new byte[keys.length - from][];
-    for (int i = from; i < keys.length; i++) {
-      VersionedValue value = storage.getLive(ByteKey.of(keys[i]), true);
-      values[i - from] = value == null ? null : value.value();
+    int n = keys.length - from;
+    byte[][] values = new byte[n][];
+    if (n == 1) {
+      VersionedValue value = storage.getLive(ByteKey.of(keys[from]), true);
+      values[0] = value == null ? null : value.value();
+      return values;
+    }
+    ByteKey[] byteKeys = new ByteKey[n];
+    for (int i = 0; i < n; i++) {
+      byteKeys[i] = ByteKey.of(keys[from + i]);
+    }
+    int[] locked = lockAll(byteKeys);
+    try {
+      for (int i = 0; i < n; i++) {
+        VersionedValue value = storage.getLive(byteKeys[i], true);
+        values[i] = value == null ? null : value.value();
+      }
+    } finally {
+      unlockAll(locked);
     }
     return values;
   }
@@ -1001,6 +1021,7 @@ public final class KeyspaceEngine {
             // No TTL counts as infinite: nothing is greater, everything is less.
             case GT -> hasTtl && newDeadline > current.deadlineNanos();
             case LT -> !hasTtl || newDeadline < current.deadlineNanos();
+            case XX_LT -> hasTtl && newDeadline < current.deadlineNanos();
           };
       if (!allowed) {
         return current;

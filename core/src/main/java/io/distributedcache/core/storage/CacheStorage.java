@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -116,6 +117,7 @@ public final class CacheStorage {
       (key, value) -> value;
 
   private final Ticker ticker;
+  private final long tickerOriginNanos;
   private final long tombstoneGraceNanos;
   private final Cache<ByteKey, VersionedValue> cache;
   private final ConcurrentMap<ByteKey, VersionedValue> map;
@@ -126,6 +128,13 @@ public final class CacheStorage {
   private final LongAdder storedValues = new LongAdder();
   private final LongAdder tombstones = new LongAdder();
   private final LongAdder volatileValues = new LongAdder();
+
+  /**
+   * Sum of the deadlines of volatile values, in milliseconds after {@link #tickerOriginNanos}: with
+   * {@link #volatileValues} it gives the average TTL. A double so that no number of keys with
+   * decades-long TTLs can overflow it; an average needs no more precision.
+   */
+  private final DoubleAdder volatileDeadlineMillisSum = new DoubleAdder();
   private final LongAdder weightedBytes = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder expirations = new LongAdder();
@@ -155,6 +164,7 @@ public final class CacheStorage {
     Objects.requireNonNull(settings, "settings");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.tombstoneGraceNanos = settings.tombstoneGrace().toNanos();
+    this.tickerOriginNanos = ticker.read();
     Caffeine<ByteKey, VersionedValue> builder =
         Caffeine.newBuilder()
             .ticker(ticker::read)
@@ -347,6 +357,21 @@ public final class CacheStorage {
    */
   public long volatileKeys() {
     return volatileValues.sum();
+  }
+
+  /**
+   * The average remaining TTL of the keys that have one, in milliseconds (Redis' {@code avg_ttl});
+   * 0 when no key has a TTL. Exact over the values stored; values past their deadline but not yet
+   * removed count as 0.
+   */
+  public long averageTtlMillis() {
+    long count = volatileValues.sum();
+    if (count <= 0) {
+      return 0;
+    }
+    double nowMillis = (ticker.read() - tickerOriginNanos) / 1e6;
+    double average = volatileDeadlineMillisSum.sum() / count - nowMillis;
+    return Math.max(0, Math.round(average));
   }
 
   /**
@@ -628,12 +653,13 @@ public final class CacheStorage {
     }
     boolean wasVolatile = wasValue && stored.hasDeadline();
     boolean isVolatile = isValue && next.hasDeadline();
-    if (wasVolatile != isVolatile) {
-      if (isVolatile) {
-        volatileValues.increment();
-      } else {
-        volatileValues.decrement();
-      }
+    if (wasVolatile) {
+      volatileValues.decrement();
+      volatileDeadlineMillisSum.add(-deadlineMillis(stored));
+    }
+    if (isVolatile) {
+      volatileValues.increment();
+      volatileDeadlineMillisSum.add(deadlineMillis(next));
     }
     if (wasValue != isValue) {
       int slot = key.slot();
@@ -648,6 +674,10 @@ public final class CacheStorage {
         }
       }
     }
+  }
+
+  private double deadlineMillis(VersionedValue value) {
+    return (value.deadlineNanos() - tickerOriginNanos) / 1e6;
   }
 
   private Set<ByteKey> indexOf(int slot) {

@@ -91,6 +91,33 @@ class KeyspaceEngineConcurrencyTest {
     }
   }
 
+  /**
+   * One thread MSETs two keys in different stripes to the same generation number, another MGETs
+   * them: every MGET sees both keys at one generation, never one old and one new.
+   */
+  @Test
+  void mgetNeverSeesHalfAnMset() throws Exception {
+    f.set("{a}x", "0");
+    f.set("{b}y", "0");
+    int generations = 20_000;
+    List<String> torn = java.util.Collections.synchronizedList(new ArrayList<>());
+    runConcurrently(
+        2,
+        id -> {
+          for (int g = 1; g <= generations; g++) {
+            if (id == 0) {
+              engine.mset(args("{a}x", Integer.toString(g), "{b}y", Integer.toString(g)), 0);
+            } else {
+              byte[][] values = engine.mget(args("{a}x", "{b}y"), 0);
+              if (!java.util.Arrays.equals(values[0], values[1])) {
+                torn.add(s(values[0]) + "/" + s(values[1]));
+              }
+            }
+          }
+        });
+    assertThat(torn).isEmpty();
+  }
+
   /** Two threads rename a key back and forth: the value is never lost or duplicated. */
   @Test
   void renamesNeverLoseOrDuplicateTheKey() throws Exception {

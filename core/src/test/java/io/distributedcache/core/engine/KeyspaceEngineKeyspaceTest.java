@@ -161,6 +161,9 @@ class KeyspaceEngineKeyspaceTest {
       "LT,none,20,true",
       "LT,10s,5,true",
       "LT,10s,20,false",
+      "XX_LT,none,5,false",
+      "XX_LT,10s,5,true",
+      "XX_LT,10s,20,false",
       "ALWAYS,none,5,true",
       "ALWAYS,10s,20,true",
     })

@@ -66,11 +66,16 @@ class CacheStorageTest {
     assertThat(storage.volatileKeys()).isEqualTo(1);
     storage.put(key("plain"), valueWithTtl("now volatile", 30 * SEC));
     assertThat(storage.volatileKeys()).isEqualTo(2);
+    assertThat(storage.averageTtlMillis()).isEqualTo(20_000); // 10 s and 30 s
     storage.delete(key("plain"), version++);
     assertThat(storage.volatileKeys()).isEqualTo(1);
-    clock.advance(java.time.Duration.ofSeconds(11));
+    assertThat(storage.averageTtlMillis()).isEqualTo(10_000);
+    clock.advance(java.time.Duration.ofSeconds(4));
+    assertThat(storage.averageTtlMillis()).isEqualTo(6_000);
+    clock.advance(java.time.Duration.ofSeconds(7));
     storage.runMaintenance();
     assertThat(storage.volatileKeys()).isZero();
+    assertThat(storage.averageTtlMillis()).isZero();
     assertThat(storage.size()).isEqualTo(1);
   }
 

@@ -117,11 +117,10 @@ final class KeyCommands {
     ExpireCondition condition =
         nx ? ExpireCondition.NX
             : gt ? ExpireCondition.GT
-            : lt ? ExpireCondition.LT
+            : lt ? (xx ? ExpireCondition.XX_LT : ExpireCondition.LT)
             : xx ? ExpireCondition.XX
             : ExpireCondition.ALWAYS;
-    // XX together with GT or LT: GT already needs an existing TTL (a key without one counts as
-    // infinite), so XX adds nothing to it; XX with LT narrows LT to keys that have a TTL.
+    // XX with GT is GT: a key without a TTL counts as infinite, so GT never applies to it anyway.
     long ttlNanos = Ttls.any(n.engine(), amount, unit, name);
     s.writer().integer(out, n.engine().expire(a[1], ttlNanos, condition) ? 1 : 0);
   }

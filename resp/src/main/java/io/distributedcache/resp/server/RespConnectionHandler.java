@@ -36,6 +36,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
   private final RespDecoder decoder;
   private ClientSession session;
   private ByteBuf pending;
+  /** Replies were handed to the channel during this read batch without a flush yet. */
+  private boolean unflushed;
   private boolean closing;
 
   RespConnectionHandler(NodeContext node, RespDecoder decoder) {
@@ -121,6 +123,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       stats.netOutputBytes.add(out.readableBytes());
       ctx.write(out, ctx.voidPromise());
       pending = null;
+      unflushed = true;
     }
   }
 
@@ -159,10 +162,15 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       pending = null;
       if (out.isReadable()) {
         node.stats().netOutputBytes.add(out.readableBytes());
-        ctx.writeAndFlush(out, ctx.voidPromise());
+        ctx.write(out, ctx.voidPromise());
+        unflushed = true;
       } else {
         out.release();
       }
+    }
+    if (unflushed) {
+      unflushed = false;
+      ctx.flush();
     }
   }
 

@@ -68,6 +68,8 @@ public final class RespServer implements AutoCloseable {
             new StorageSettings(settings.maxMemoryBytes(), TOMBSTONE_GRACE), ticker);
     HybridLogicalClock hlc = new HybridLogicalClock(wall, 0, MAX_FORWARD_SKEW);
     KeyspaceEngine engine = new KeyspaceEngine(storage, hlc, ticker, wall, random);
+    // As in Redis, proto-max-bulk-len also bounds how far APPEND and SETRANGE may grow a string.
+    engine.setMaxStringBytes(settings.limits().maxBulkBytes());
     NodeContext node =
         new NodeContext(engine, CommandRegistry.standard(), settings, ticker, wall);
     return new RespServer(node);
@@ -122,10 +124,12 @@ public final class RespServer implements AutoCloseable {
       Thread.currentThread().interrupt();
       close();
       throw new IllegalStateException("interrupted while binding", e);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Netty rethrows the bind failure's checked IOException from sync()
       close();
       throw new IllegalStateException(
-          "cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " + e, e);
+          "cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": "
+              + rootMessage(e),
+          e);
     }
     node.boundPort(((InetSocketAddress) serverChannel.localAddress()).getPort());
     node.ioThreads(threads);
@@ -138,6 +142,17 @@ public final class RespServer implements AutoCloseable {
             TimeUnit.MILLISECONDS);
     log.debug("listening with {} {} event loops", threads, epoll ? "epoll" : "nio");
     return this;
+  }
+
+  /** "Address already in use" rather than Netty's "bind(..) failed with error(-98): ...". */
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = String.valueOf(root.getMessage());
+    int colon = message.lastIndexOf("): ");
+    return colon >= 0 ? message.substring(colon + 3) : message;
   }
 
   private void maintain() {

@@ -140,7 +140,12 @@ public final class ServerInfo {
     sb.append("# Keyspace\r\n");
     long keys = n.engine().dbSize();
     if (keys > 0) {
-      line(sb, "db0", "keys=" + keys + ",expires=" + n.engine().storage().volatileKeys());
+      CacheStorage storage = n.engine().storage();
+      line(
+          sb,
+          "db0",
+          "keys=" + keys + ",expires=" + storage.volatileKeys()
+              + ",avg_ttl=" + storage.averageTtlMillis());
     }
   }
 

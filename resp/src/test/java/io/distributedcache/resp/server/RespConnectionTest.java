@@ -192,7 +192,7 @@ class RespConnectionTest {
     send(ch, cmd("SET", "a", "1") + cmd("SET", "b", "2", "EX", "100") + cmd("GET", "a")
         + cmd("GET", "zz"));
     String info = send(ch, cmd("INFO"));
-    assertThat(info).contains("# Keyspace\r\ndb0:keys=2,expires=1");
+    assertThat(info).contains("# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=100000");
     assertThat(info).contains("keyspace_hits:1\r\n").contains("keyspace_misses:1\r\n");
     assertThat(info).contains("total_commands_processed:5\r\n");
     assertThat(info).contains("connected_clients:1\r\n");
