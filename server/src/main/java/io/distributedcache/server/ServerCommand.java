@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -83,20 +84,21 @@ final class ServerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  log.info("Shutting down: closing connections");
-                  server.close();
-                  log.info("Stopped");
-                  stopped.countDown();
-                  // The JVM reports a SIGTERM/SIGINT exit as 128+signal even after a clean stop;
-                  // like redis-server, a clean shutdown exits 0. Nothing else calls System.exit
-                  // once the server runs, so no other status is overwritten here.
-                  Runtime.getRuntime().halt(0);
-                },
-                "shutdown"));
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop =
+        () -> {
+          if (stopping.compareAndSet(false, true)) {
+            log.info("Shutting down: closing connections");
+            server.close();
+            log.info("Stopped");
+          }
+          stopped.countDown();
+        };
+    // SIGTERM/SIGINT stop the node and let main return 0; the hook covers any other way out.
+    if (!Signals.onTerminate(stop)) {
+      log.warn("signal handlers unavailable: SIGTERM will still stop cleanly, with status 143");
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
     log.info(
         "Ready to accept connections tcp bind={} port={} pid={} io-threads={} maxmemory={}",
         settings.bindAddress(),
