@@ -532,4 +532,43 @@ class ProtocolRobustnessIT {
     assertThat(healthy.ping()).isEqualTo("PONG");
     assertThat(served).as("the other client was served throughout").isGreaterThan(10);
   }
+
+  @Test
+  void largeRepliesToAClientThatNeverReadsAreHeldBack() throws Exception {
+    // One burst of small requests whose replies add up to gigabytes: the server must run them only
+    // as fast as the client reads, not buffer every reply (seen before the fix: RSS of 4.6 GB).
+    assumeFalse(ServerProcess.referenceMode(), "redis-server has no output buffer limit by default");
+    byte[] value = new byte[8 * 1024 * 1024];
+    Seeds.random("ProtocolRobustnessIT.bigReplies").nextBytes(value);
+    byte[] key = "flood:big".getBytes(StandardCharsets.UTF_8);
+    // Its own server: this class's shared one refuses values over 1 MB.
+    try (ServerProcess big = ServerProcess.start()) {
+      try (Jedis setter = new Jedis(ServerProcess.LOOPBACK, big.port())) {
+        setter.set(key, value);
+      }
+      long baseline = big.rssKib();
+      byte[] oneGet =
+          "*2\r\n$3\r\nGET\r\n$9\r\nflood:big\r\n".getBytes(StandardCharsets.US_ASCII);
+      byte[] burst = new byte[oneGet.length * 1_000]; // 1,000 x 8 MiB = 8 GiB of replies
+      for (int i = 0; i < 1_000; i++) {
+        System.arraycopy(oneGet, 0, burst, i * oneGet.length, oneGet.length);
+      }
+      try (RawClient hostile = new RawClient(big.port());
+          Jedis other = new Jedis(ServerProcess.LOOPBACK, big.port())) {
+        OutputStream out = hostile.socket().getOutputStream();
+        out.write(burst);
+        out.flush();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        int served = 0;
+        while (System.nanoTime() < end) {
+          assertThat(big.rssKib() - baseline)
+              .as("RSS growth (KiB) while 8 GiB of replies wait for a client that does not read")
+              .isLessThan(RSS_GROWTH_BOUND_KIB);
+          assertThat(other.incr("flood:big:served")).isEqualTo(++served);
+        }
+        assertThat(served).isGreaterThan(10);
+        assertThat(other.ping()).isEqualTo("PONG");
+      }
+    }
+  }
 }

@@ -94,26 +94,27 @@ final class StringCommands {
       w.ok(out);
       return;
     }
+    // As in Redis, repeating an option is allowed (the last expiry wins); mixing NX with XX, or two
+    // different expiry forms, is a syntax error.
     Condition condition = Condition.ALWAYS;
     boolean get = false;
-    boolean expirySeen = false;
+    Object expiryForm = null; // a Ttls.Unit, or "KEEPTTL"
     long ttlNanos = KeyspaceEngine.NO_TTL;
     for (int i = 3; i < a.length; i++) {
       byte[] opt = a[i];
-      boolean hasNext = i + 1 < a.length;
-      if (is(opt, "NX") && condition == Condition.ALWAYS) {
+      Ttls.Unit unit = unitOf(opt);
+      if (is(opt, "NX") && condition != Condition.IF_PRESENT) {
         condition = Condition.IF_ABSENT;
-      } else if (is(opt, "XX") && condition == Condition.ALWAYS) {
+      } else if (is(opt, "XX") && condition != Condition.IF_ABSENT) {
         condition = Condition.IF_PRESENT;
-      } else if (is(opt, "GET") && !get) {
+      } else if (is(opt, "GET")) {
         get = true;
-      } else if (is(opt, "KEEPTTL") && !expirySeen) {
-        expirySeen = true;
+      } else if (is(opt, "KEEPTTL") && (expiryForm == null || "KEEPTTL".equals(expiryForm))) {
+        expiryForm = "KEEPTTL";
         ttlNanos = KeyspaceEngine.KEEP_TTL;
-      } else if (!expirySeen && hasNext && unitOf(opt) != null) {
-        expirySeen = true;
-        long amount = Args.parseLong(a[++i]);
-        ttlNanos = Ttls.positive(engine, amount, unitOf(opt), "set");
+      } else if (unit != null && i + 1 < a.length && (expiryForm == null || expiryForm == unit)) {
+        expiryForm = unit;
+        ttlNanos = Ttls.positive(engine, Args.parseLong(a[++i]), unit, "set");
       } else {
         throw new CommandException(Args.SYNTAX_ERROR);
       }

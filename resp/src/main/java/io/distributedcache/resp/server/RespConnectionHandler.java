@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,15 @@ import org.slf4j.LoggerFactory;
  * <p>Design note. One instance per connection, driven only by that connection's event loop, so its
  * state needs no synchronisation. Replies to all the commands decoded from one socket read are
  * gathered in one buffer and written with a single flush in {@link #channelReadComplete}: a pipeline
- * of N commands costs one write system call, not N. When the client stops reading and the channel
- * turns unwritable, auto-read is switched off until it drains, so a client that floods commands
- * without reading replies holds at most the channel's high water mark of output, not unbounded
- * memory. A protocol error is answered with {@code -ERR Protocol error: ...} and closes only this
- * connection.
+ * of N commands costs one write system call, not N.
+ *
+ * <p>Backpressure: once the channel is unwritable (the client is not reading and the replies
+ * waiting for its socket passed the high water mark), no further command of this connection runs.
+ * Commands already decoded are kept, in order, in {@link #deferred} (their requests are small; it
+ * is the replies that are big), auto-read is switched off, and they run when the channel drains. So
+ * a client that pipelines large reads without reading holds about one reply beyond the water mark,
+ * however many requests it sent. A protocol error is answered with {@code -ERR Protocol error:
+ * ...} and closes only this connection.
  */
 final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
@@ -36,6 +41,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
   private final RespDecoder decoder;
   private ClientSession session;
   private ByteBuf pending;
+  /** Decoded requests (byte[][] or RespProtocolError) waiting for the channel to drain. */
+  private final ArrayDeque<Object> deferred = new ArrayDeque<>();
   /** Replies were handed to the channel during this read batch without a flush yet. */
   private boolean unflushed;
   private boolean closing;
@@ -73,6 +80,15 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
+    if (!deferred.isEmpty() || !ctx.channel().isWritable()) {
+      deferred.add(msg);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    process(ctx, msg);
+  }
+
+  private void process(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof byte[][]) {
       execute(ctx, (byte[][]) msg);
     } else if (msg instanceof RespProtocolError) {
@@ -191,8 +207,17 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-    // Backpressure: stop reading requests from a client that is not reading its replies.
-    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    // Backpressure: stop reading requests from a client that is not reading its replies, and run
+    // the deferred ones once its socket drains.
+    if (ctx.channel().isWritable()) {
+      while (!deferred.isEmpty() && !closing && ctx.channel().isWritable()) {
+        process(ctx, deferred.poll());
+      }
+      flushPending(ctx);
+      ctx.channel().config().setAutoRead(deferred.isEmpty() && !closing);
+    } else {
+      ctx.channel().config().setAutoRead(false);
+    }
     super.channelWritabilityChanged(ctx);
   }
 

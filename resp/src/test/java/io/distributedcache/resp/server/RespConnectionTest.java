@@ -166,6 +166,12 @@ class RespConnectionTest {
     assertThat(send(ch, cmd("SET", "k", "v", "EX", "x")))
         .isEqualTo("-ERR value is not an integer or out of range\r\n");
     assertThat(send(ch, cmd("SET", "k", "v", "EX", "10", "KEEPTTL"))).isEqualTo("-ERR syntax error\r\n");
+    assertThat(send(ch, cmd("SET", "k", "v", "EX", "10", "PX", "10"))).isEqualTo("-ERR syntax error\r\n");
+    // Repeating an option is fine in Redis; the last expiry wins.
+    assertThat(send(ch, cmd("SET", "k", "v", "NX", "NX"))).isEqualTo("+OK\r\n");
+    assertThat(send(ch, cmd("SET", "k", "w", "XX", "XX", "EX", "10", "EX", "20", "GET", "GET")))
+        .isEqualTo("$1\r\nv\r\n");
+    assertThat(send(ch, cmd("TTL", "k"))).isEqualTo(":20\r\n");
     assertThat(send(ch, cmd("SETEX", "k", "-1", "v")))
         .isEqualTo("-ERR invalid expire time in 'setex' command\r\n");
     assertThat(send(ch, cmd("SELECT", "1"))).isEqualTo("-ERR DB index is out of range\r\n");
