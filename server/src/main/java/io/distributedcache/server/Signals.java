@@ -41,8 +41,8 @@ final class Signals {
                 return proxy == args[0];
               case "toString":
                 return "termination handler";
-              default:
-                throw new UnsupportedOperationException(method.getName());
+              default: // a proxy only dispatches the interface's methods and these three
+                throw new AssertionError("SignalHandler has no method " + method.getName());
             }
           };
       Object handler =

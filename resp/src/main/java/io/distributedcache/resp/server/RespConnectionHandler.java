@@ -7,6 +7,7 @@ import io.distributedcache.resp.codec.RespWriter;
 import io.distributedcache.resp.command.Args;
 import io.distributedcache.resp.command.CommandSpec;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -201,7 +202,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       if (out != null) {
         out.release();
       }
-      ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
   }
 
