@@ -239,3 +239,141 @@ quote_cmdline() {
   for a in "$@"; do out+="$(printf '%q' "$a") "; done
   echo "${out% }"
 }
+
+# --- Added for cluster-vs-redis.sh -----------------------------------------------------------
+
+# pick_free_ports COUNT [OFFSET]: sets PICKED_BASE to a port P such that P..P+COUNT-1 and, when
+# OFFSET is given, P+OFFSET..P+OFFSET+COUNT-1 are all free and distinct from the ports picked
+# before (all of them are remembered in BENCH_PORTS). Not meant for $(...): a subshell would lose
+# BENCH_PORTS. Every port stays below Linux's ephemeral range (32768), so client sockets of the
+# benchmark cannot take one between picking and listening.
+pick_free_ports() {
+  local count=$1 offset=${2:-} p i j q used top
+  top=$((32768 - count - ${offset:-0}))
+  [ "$top" -gt 20000 ] || die "pick_free_ports: no room below 32768 for $count ports at offset ${offset:-0}"
+  for ((i = 0; i < 300; i++)); do
+    p=$((20000 + RANDOM % (top - 20000)))
+    used=0
+    for ((j = 0; j < count && used == 0; j++)); do
+      for q in $((p + j)) ${offset:+$((p + offset + j))}; do
+        if [[ " ${BENCH_PORTS[*]-} " == *" $q "* ]] || port_in_use "$q"; then
+          used=1
+          break
+        fi
+      done
+    done
+    [ "$used" = 1 ] && continue
+    for ((j = 0; j < count; j++)); do
+      BENCH_PORTS+=($((p + j)))
+      [ -n "$offset" ] && BENCH_PORTS+=($((p + offset + j)))
+    done
+    PICKED_BASE=$p
+    return 0
+  done
+  die "found no block of $count free ports"
+}
+
+# start_redis_with PORT [redis-server args...]: like start_redis, with extra arguments (e.g.
+# --replicaof HOST PORT) and a working directory of its own under BENCH_TMP, so that a replica's
+# sync file never lands in the caller's directory. Sets STARTED_PID and STARTED_LOG.
+start_redis_with() {
+  local port=$1
+  shift
+  local logf="$BENCH_TMP/redis-$port.log" dir="$BENCH_TMP/redis-$port"
+  mkdir -p "$dir"
+  redis-server --save '' --appendonly no --port "$port" --bind 127.0.0.1 --daemonize no \
+    --dir "$dir" "$@" >"$logf" 2>&1 </dev/null &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  STARTED_LOG=$logf
+}
+
+# wait_redis_replica PRIMARY_PORT REPLICA_PORT REPLICA_PID DEADLINE_SECONDS: polls until the
+# replica reports master_link_status:up and the primary counts it as an online replica.
+wait_redis_replica() {
+  local pport=$1 rport=$2 rpid=$3 deadline=$((SECONDS + $4)) link online
+  while :; do
+    kill -0 "$rpid" 2>/dev/null || die "redis replica (PID $rpid) exited"
+    link=$(info_field "$rport" replication master_link_status 2>/dev/null || true)
+    online=$(cli "$pport" INFO replication 2>/dev/null | tr -d '\r' | grep -c '^slave[0-9]*:.*state=online' || true)
+    [ "$link" = up ] && [ "${online:-0}" -ge 1 ] && return 0
+    [ "$SECONDS" -ge "$deadline" ] && die "redis replica on $rport not in sync with $pport within $4s (link: ${link:-?})"
+    sleep 0.2
+  done
+}
+
+# start_local_cluster NODES BASE_PORT [extra args...]: starts
+# `bin/distributedcache local-cluster --nodes NODES --base-port BASE_PORT ...` in the background
+# (client ports BASE_PORT .. BASE_PORT+NODES-1); sets STARTED_PID (the launcher execs java, so it
+# is the JVM that owns the nodes) and STARTED_LOG.
+start_local_cluster() {
+  local nodes=$1 base=$2
+  shift 2
+  local logf="$BENCH_TMP/cluster-$base.log"
+  "$LAUNCHER" local-cluster --nodes "$nodes" --base-port "$base" "$@" >"$logf" 2>&1 </dev/null &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  STARTED_LOG=$logf
+}
+
+# wait_log_lines NAME PID LOG REGEX COUNT DEADLINE_SECONDS: polls until LOG has COUNT lines
+# matching REGEX (grep -E), failing if PID exits first or the deadline passes.
+wait_log_lines() {
+  local name=$1 pid=$2 logf=$3 regex=$4 count=$5 deadline=$((SECONDS + $6)) n
+  while :; do
+    n=$(grep -cE "$regex" "$logf" 2>/dev/null || true)
+    [ "${n:-0}" -ge "$count" ] && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 40 "$logf" >&2 || true
+      die "$name (PID $pid) exited after ${n:-0} of $count lines matching '$regex'"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      tail -n 40 "$logf" >&2 || true
+      die "$name (PID $pid): ${n:-0} of $count lines matching '$regex' after $6s"
+    fi
+    sleep 0.2
+  done
+}
+
+# build_loadgen: sets LOADGEN_JAR to the load generator's runnable jar, building it with Maven
+# when it is missing or older than its sources. LOADGEN_JAR set by the caller is used as is;
+# BENCH_BUILD_DIR (default target) is the Maven build directory name (-Dbuild.dir.name).
+build_loadgen() {
+  command -v java >/dev/null 2>&1 || die "java not found (Java 17 required)"
+  if [ -n "${LOADGEN_JAR:-}" ]; then
+    [ -f "$LOADGEN_JAR" ] || die "LOADGEN_JAR=$LOADGEN_JAR does not exist"
+    return 0
+  fi
+  local dir="$ROOT/benchmarks/${BENCH_BUILD_DIR:-target}" jar=""
+  jar=$(ls -t "$dir"/distributedcache-benchmarks-*-all.jar 2>/dev/null | head -n 1 || true)
+  if [ -z "$jar" ] ||
+    [ -n "$(find "$ROOT/benchmarks/src/main" "$ROOT/benchmarks/pom.xml" "$ROOT/pom.xml" -newer "$jar" -type f -print -quit 2>/dev/null)" ]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found (needed to build the load generator)"
+    log "building the load generator (mvn -pl benchmarks -am package, build dir ${BENCH_BUILD_DIR:-target})"
+    if ! (cd "$ROOT" && mvn -q -B -DskipTests -Dbuild.dir.name="${BENCH_BUILD_DIR:-target}" \
+      -pl benchmarks -am package) >"$BENCH_TMP/build-loadgen.log" 2>&1; then
+      tail -n 40 "$BENCH_TMP/build-loadgen.log" >&2
+      die "the load generator does not build; see above"
+    fi
+    jar=$(ls -t "$dir"/distributedcache-benchmarks-*-all.jar 2>/dev/null | head -n 1 || true)
+    [ -n "$jar" ] || die "no distributedcache-benchmarks-*-all.jar in $dir after the build"
+  fi
+  LOADGEN_JAR=$jar
+}
+
+# json_number FILE KEY: a numeric (or null) field of the load generator's one-line JSON.
+json_number() {
+  grep -o "\"$2\":[^,}]*" "$1" | head -n 1 | cut -d: -f2
+}
+
+# duration_seconds TEXT: the load generator's duration syntax (10s, 500ms, 1.5s, 2m, 1h, or a bare
+# number of seconds) as whole seconds, rounded up; fails on anything else.
+duration_seconds() {
+  awk -v t="$1" 'BEGIN {
+    if (match(t, /^[0-9]+(\.[0-9]+)?/) == 0) exit 1
+    n = substr(t, 1, RLENGTH); u = substr(t, RLENGTH + 1)
+    if (u == "" || u == "s") f = 1; else if (u == "ms") f = 0.001; else if (u == "m") f = 60;
+    else if (u == "h") f = 3600; else exit 1
+    s = n * f; c = int(s); if (c < s) c++; print c
+  }'
+}

@@ -18,7 +18,21 @@ import java.util.Set;
 final class ConfigFile {
 
   static final Set<String> KNOWN =
-      Set.of("port", "bind", "maxmemory", "requirepass", "io-threads", "proto-max-bulk-len");
+      Set.of(
+          "port",
+          "bind",
+          "maxmemory",
+          "requirepass",
+          "io-threads",
+          "proto-max-bulk-len",
+          "node-id",
+          "members",
+          "cluster-port",
+          "replication-factor",
+          "virtual-nodes",
+          "consistency",
+          "request-timeout",
+          "anti-entropy-interval");
 
   private ConfigFile() {}
 

@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "DistributedCache: a distributed in-memory cache that speaks RESP.",
-    subcommands = {ServerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServerCommand.class,
+      LocalClusterCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -1,5 +1,7 @@
 package io.distributedcache.server;
 
+import io.distributedcache.core.cluster.ConsistencyLevel;
+import io.distributedcache.core.placement.Member;
 import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
@@ -65,6 +67,54 @@ final class ServerCommand implements Callable<Integer> {
       description = "Largest bulk string a client may send, e.g. 512mb. Default: ${DEFAULT-VALUE}.")
   String protoMaxBulkLen = "512mb";
 
+  @Option(
+      names = "--node-id",
+      description = "This node's id in the cluster (with --members). Without both, the node runs alone.")
+  String nodeId;
+
+  @Option(
+      names = "--members",
+      paramLabel = "id@host:port,...",
+      description =
+          "Every member of the cluster with its cluster port, this node included; all members must"
+              + " be started with the same list.")
+  String members;
+
+  @Option(
+      names = "--cluster-port",
+      description = "Port for peer traffic. Default: the client port + 10000.")
+  Integer clusterPort;
+
+  @Option(
+      names = "--replication-factor",
+      description = "Copies of every key (at most the member count). Default: ${DEFAULT-VALUE}.")
+  int replicationFactor = 3;
+
+  @Option(
+      names = "--virtual-nodes",
+      description = "Ring positions per member. Default: ${DEFAULT-VALUE}.")
+  int virtualNodes = 150;
+
+  @Option(
+      names = "--consistency",
+      description =
+          "Level new connections read and write at: ONE, QUORUM or ALL (CONSISTENCY changes it per"
+              + " connection). Default: ${DEFAULT-VALUE}.")
+  String consistency = "QUORUM";
+
+  @Option(
+      names = "--request-timeout",
+      description =
+          "How long a request waits for other nodes before it fails (a write then reports an"
+              + " unknown outcome), e.g. 500ms or 2s. Default: ${DEFAULT-VALUE}.")
+  String requestTimeout = "1s";
+
+  @Option(
+      names = "--anti-entropy-interval",
+      description =
+          "How often replicas compare their slots with the primaries'. Default: ${DEFAULT-VALUE}.")
+  String antiEntropyInterval = "30s";
+
   @Override
   public Integer call() throws Exception {
     ServerSettings settings;
@@ -73,12 +123,29 @@ final class ServerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    ClusterOptions cluster;
+    ConsistencyLevel level;
+    try {
+      level = ConsistencyLevel.parse(pick("--consistency", "consistency", consistency, file));
+      cluster = clusterOptions(settings, level);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    AutoCloseable running;
     RespServer server;
     try {
-      server =
-          RespServer.standalone(
-                  settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom())
-              .start();
+      if (cluster == null) {
+        server =
+            RespServer.standalone(
+                settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom());
+        server.node().defaultConsistency(level);
+        server.start();
+        running = server;
+      } else {
+        ClusterBoot boot = ClusterBoot.start(settings, cluster);
+        server = boot.server();
+        running = boot;
+      }
     } catch (IllegalStateException e) {
       log.error("{}", e.getMessage());
       return 1;
@@ -89,7 +156,11 @@ final class ServerCommand implements Callable<Integer> {
         () -> {
           if (stopping.compareAndSet(false, true)) {
             log.info("Shutting down: closing connections");
-            server.close();
+            try {
+              running.close();
+            } catch (Exception e) {
+              log.warn("error while stopping", e);
+            }
             log.info("Stopped");
           }
           stopped.countDown();
@@ -100,18 +171,26 @@ final class ServerCommand implements Callable<Integer> {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
     log.info(
-        "Ready to accept connections tcp bind={} port={} pid={} io-threads={} maxmemory={}",
+        "Ready to accept connections tcp bind={} port={} pid={} io-threads={} maxmemory={}{}",
         settings.bindAddress(),
         server.port(),
         ProcessHandle.current().pid(),
         server.node().ioThreads(),
-        settings.maxMemoryBytes());
+        settings.maxMemoryBytes(),
+        cluster == null
+            ? ""
+            : " node-id=" + cluster.nodeId() + " cluster-port=" + cluster.clusterPort()
+                + " members=" + cluster.members().size()
+                + " replication-factor=" + server.node().cluster().ring().replicationFactor()
+                + " consistency=" + level);
     stopped.await();
     return 0;
   }
 
+  private Map<String, String> file = Map.of();
+
   private ServerSettings settings() {
-    Map<String, String> file = config == null ? Map.of() : ConfigFile.read(config);
+    file = config == null ? Map.of() : ConfigFile.read(config);
     int effectivePort = Integer.parseInt(pick("--port", "port", Integer.toString(port), file));
     String effectiveBind = pick("--bind", "bind", bind, file);
     long effectiveMaxMemory = Sizes.parseBytes(pick("--maxmemory", "maxmemory", maxMemory, file));
@@ -134,6 +213,42 @@ final class ServerCommand implements Callable<Integer> {
         limits,
         effectiveIoThreads,
         config == null ? "" : config.toAbsolutePath().toString());
+  }
+
+  /** The cluster settings, or null when neither --node-id nor --members is given. */
+  private ClusterOptions clusterOptions(ServerSettings settings, ConsistencyLevel level) {
+    String id = pick("--node-id", "node-id", nodeId, file);
+    String memberList = pick("--members", "members", members, file);
+    if (id == null && memberList == null) {
+      return null;
+    }
+    if (id == null || memberList == null) {
+      throw new IllegalArgumentException("--node-id and --members go together");
+    }
+    String portText =
+        pick(
+            "--cluster-port",
+            "cluster-port",
+            clusterPort == null ? null : clusterPort.toString(),
+            file);
+    int effectiveClusterPort =
+        portText == null ? settings.port() + 10000 : Integer.parseInt(portText.trim());
+    return new ClusterOptions(
+        id,
+        Member.parseList(memberList),
+        effectiveClusterPort,
+        Integer.parseInt(
+            pick(
+                "--replication-factor",
+                "replication-factor",
+                Integer.toString(replicationFactor),
+                file).trim()),
+        Integer.parseInt(
+            pick("--virtual-nodes", "virtual-nodes", Integer.toString(virtualNodes), file).trim()),
+        level,
+        Durations.parse(pick("--request-timeout", "request-timeout", requestTimeout, file)),
+        Durations.parse(
+            pick("--anti-entropy-interval", "anti-entropy-interval", antiEntropyInterval, file)));
   }
 
   /** The command-line value if the flag was given, else the file's, else the default. */

@@ -170,6 +170,11 @@ public final class KeyspaceEngine {
     return maxStringBytes;
   }
 
+  /** The clock that stamps this engine's versions. */
+  public HybridLogicalClock hlc() {
+    return hlc;
+  }
+
   /** The storage this engine runs on. */
   public CacheStorage storage() {
     return storage;

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -123,6 +124,10 @@ public final class CacheStorage {
   private final ConcurrentMap<ByteKey, VersionedValue> map;
   private final Policy<ByteKey, VersionedValue> policy;
   private final AtomicReferenceArray<Set<ByteKey>> slotIndex =
+      new AtomicReferenceArray<>(SLOT_COUNT);
+
+  /** Keys stored as tombstones, per slot: replication transfers deletes too. */
+  private final AtomicReferenceArray<Set<ByteKey>> slotTombstones =
       new AtomicReferenceArray<>(SLOT_COUNT);
 
   private final LongAdder storedValues = new LongAdder();
@@ -290,6 +295,12 @@ public final class CacheStorage {
           removeOutright(key);
         }
       }
+      Set<ByteKey> tombstoneKeys = slotTombstones.get(slot);
+      if (tombstoneKeys != null) {
+        for (ByteKey key : tombstoneKeys) {
+          removeOutright(key);
+        }
+      }
     }
   }
 
@@ -432,6 +443,87 @@ public final class CacheStorage {
   /** How many times a {@link KeyEventListener} threw. */
   public long listenerFailures() {
     return listenerFailures.sum();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Replication
+
+  /**
+   * Stores {@code incoming} (a value or a tombstone arriving from another node) if it is newer than
+   * what is stored for {@code key}: last writer wins by version, tombstones included, so applying
+   * the same states in any order, any number of times, ends in the same place. A tombstone with
+   * {@link VersionedValue#NO_DEADLINE} gets the grace period, as in {@link #compute}.
+   *
+   * @return whether {@code incoming} was stored; false if the stored entry's version is equal or
+   *     newer
+   */
+  public boolean applyIfNewer(ByteKey key, VersionedValue incoming) {
+    Objects.requireNonNull(incoming, "incoming");
+    boolean[] applied = new boolean[1];
+    Mutation mutation =
+        new Mutation(
+            (k, current) -> {
+              if (current != null && current.version() >= incoming.version()) {
+                return current;
+              }
+              applied[0] = true;
+              return incoming;
+            },
+            false,
+            true);
+    map.compute(key, mutation);
+    mutation.publish(key);
+    return applied[0];
+  }
+
+  /**
+   * Removes the entry of {@code key} outright (value or tombstone) if its version is older than
+   * {@code version}: the authoritative copy, read at {@code version}, no longer has the key.
+   *
+   * @return whether an entry was removed
+   */
+  public boolean removeIfOlder(ByteKey key, long version) {
+    boolean[] removed = new boolean[1];
+    Mutation mutation =
+        new Mutation(
+            (k, current) -> {
+              if (current == null || current.version() >= version) {
+                return current;
+              }
+              removed[0] = true;
+              return null;
+            },
+            false,
+            true);
+    map.compute(key, mutation);
+    mutation.publish(key);
+    return removed[0];
+  }
+
+  /**
+   * Calls {@code action} with every entry of {@code slot} that has not expired, tombstones
+   * included, weakly consistently (an entry unchanged during the whole call is visited exactly
+   * once). {@code action} runs outside any lock.
+   *
+   * @throws IllegalArgumentException if {@code slot} is not in 0..16383
+   */
+  public void forEachEntryInSlot(int slot, BiConsumer<ByteKey, VersionedValue> action) {
+    Objects.requireNonNull(action, "action");
+    checkSlot(slot);
+    visitIndexed(slotIndex.get(slot), action);
+    visitIndexed(slotTombstones.get(slot), action);
+  }
+
+  private void visitIndexed(Set<ByteKey> keys, BiConsumer<ByteKey, VersionedValue> action) {
+    if (keys == null) {
+      return;
+    }
+    for (ByteKey key : keys) {
+      VersionedValue value = policy.getIfPresentQuietly(key);
+      if (value != null) {
+        action.accept(key, value);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -665,11 +757,23 @@ public final class CacheStorage {
       volatileValues.increment();
       volatileDeadlineMillisSum.add(deadlineMillis(next));
     }
+    boolean wasTombstone = stored != null && stored.isTombstone();
+    boolean isTombstone = next != null && next.isTombstone();
+    if (wasTombstone != isTombstone) {
+      if (isTombstone) {
+        indexOf(slotTombstones, key.slot()).add(key);
+      } else {
+        Set<ByteKey> keys = slotTombstones.get(key.slot());
+        if (keys != null) {
+          keys.remove(key);
+        }
+      }
+    }
     if (wasValue != isValue) {
       int slot = key.slot();
       if (isValue) {
         storedValues.increment();
-        indexOf(slot).add(key);
+        indexOf(slotIndex, slot).add(key);
       } else {
         storedValues.decrement();
         Set<ByteKey> keys = slotIndex.get(slot);
@@ -684,11 +788,11 @@ public final class CacheStorage {
     return (value.deadlineNanos() - tickerOriginNanos) / 1e6;
   }
 
-  private Set<ByteKey> indexOf(int slot) {
-    Set<ByteKey> keys = slotIndex.get(slot);
+  private static Set<ByteKey> indexOf(AtomicReferenceArray<Set<ByteKey>> index, int slot) {
+    Set<ByteKey> keys = index.get(slot);
     if (keys == null) {
       Set<ByteKey> created = ConcurrentHashMap.newKeySet();
-      keys = slotIndex.compareAndExchange(slot, null, created);
+      keys = index.compareAndExchange(slot, null, created);
       if (keys == null) {
         keys = created;
       }
@@ -724,6 +828,9 @@ public final class CacheStorage {
     private final BiFunction<ByteKey, VersionedValue, VersionedValue> fn;
     private final boolean removeAll;
 
+    /** Whether {@link #fn} sees unexpired tombstones too (replication) or only live values. */
+    private final boolean raw;
+
     /** What {@link #fn} was given. */
     VersionedValue live;
 
@@ -734,8 +841,14 @@ public final class CacheStorage {
     private KeyEvent event;
 
     Mutation(BiFunction<ByteKey, VersionedValue, VersionedValue> fn, boolean removeAll) {
+      this(fn, removeAll, false);
+    }
+
+    Mutation(
+        BiFunction<ByteKey, VersionedValue, VersionedValue> fn, boolean removeAll, boolean raw) {
       this.fn = fn;
       this.removeAll = removeAll;
+      this.raw = raw;
     }
 
     @Override
@@ -752,8 +865,12 @@ public final class CacheStorage {
         }
         next = null;
       } else {
-        next = fn.apply(key, visible);
-        if (next == visible) {
+        VersionedValue given = visible;
+        if (raw && stored != null && stored.isTombstone() && now < stored.deadlineNanos()) {
+          given = stored;
+        }
+        next = fn.apply(key, given);
+        if (next == given) {
           result = next;
           return stored;
         }

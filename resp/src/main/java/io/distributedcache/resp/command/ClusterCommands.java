@@ -2,6 +2,8 @@ package io.distributedcache.resp.command;
 
 import static io.distributedcache.resp.command.Args.is;
 
+import io.distributedcache.core.cluster.ClusterSession;
+import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.engine.CommandException;
 import io.distributedcache.core.keyspace.Slots;
 import io.distributedcache.resp.codec.RespWriter;
@@ -20,6 +22,45 @@ final class ClusterCommands {
   static void register(CommandRegistry r) {
     r.add("cluster", -2, "", 0, 0, 0, "slow", "cluster", "3.0.0",
         "A container for Redis Cluster commands.", ClusterCommands::cluster);
+    r.add("consistency", -1, "fast", 0, 0, 0, "connection fast", "cluster", "7.4.0",
+        "Sets or shows the connection's consistency levels (ONE, QUORUM, ALL).",
+        ClusterCommands::consistency);
+  }
+
+  /**
+   * {@code CONSISTENCY} reports the levels: the level when reads and writes share it, else {@code
+   * READ <level> WRITE <level>}. {@code CONSISTENCY <level>} sets both; {@code CONSISTENCY READ
+   * <level>} and {@code CONSISTENCY WRITE <level>} set one (like cqlsh's CONSISTENCY, split).
+   */
+  static void consistency(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
+    ClusterSession cluster = s.cluster();
+    RespWriter w = s.writer();
+    if (a.length == 1) {
+      ConsistencyLevel read = cluster.readLevel();
+      ConsistencyLevel write = cluster.writeLevel();
+      w.simple(out, read == write ? read.name() : "READ " + read + " WRITE " + write);
+    } else if (a.length == 2) {
+      ConsistencyLevel level = level(a[1]);
+      cluster.readLevel(level);
+      cluster.writeLevel(level);
+      w.ok(out);
+    } else if (a.length == 3 && is(a[1], "READ")) {
+      cluster.readLevel(level(a[2]));
+      w.ok(out);
+    } else if (a.length == 3 && is(a[1], "WRITE")) {
+      cluster.writeLevel(level(a[2]));
+      w.ok(out);
+    } else {
+      throw new CommandException("ERR syntax error: CONSISTENCY [READ|WRITE] ONE|QUORUM|ALL");
+    }
+  }
+
+  private static ConsistencyLevel level(byte[] arg) {
+    try {
+      return ConsistencyLevel.parse(Args.text(arg));
+    } catch (IllegalArgumentException e) {
+      throw new CommandException("ERR " + e.getMessage());
+    }
   }
 
   static void cluster(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {

@@ -1,5 +1,7 @@
 package io.distributedcache.resp.server;
 
+import io.distributedcache.core.cluster.ClusterSession;
+import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.codec.RespWriter;
@@ -32,8 +34,15 @@ public final class ClientSession {
   private volatile String lastCommand = "NULL";
   private boolean closeAfterReply;
 
+  private final ClusterSession cluster;
+
   ClientSession(
-      long id, Channel channel, RespDecoder decoder, long createdNanos, boolean passwordRequired) {
+      long id,
+      Channel channel,
+      RespDecoder decoder,
+      long createdNanos,
+      boolean passwordRequired,
+      ConsistencyLevel level) {
     this.id = id;
     this.channel = channel;
     this.decoder = decoder;
@@ -41,6 +50,22 @@ public final class ClientSession {
     this.lastCommandNanos = createdNanos;
     this.passwordRequired = passwordRequired;
     this.authenticated = !passwordRequired;
+    this.cluster = new ClusterSession(level);
+  }
+
+  /**
+   * A session with no connection, for running a command on behalf of a peer: only its reply
+   * writer is usable.
+   */
+  public static ClientSession detached(int protocol) {
+    ClientSession session = new ClientSession(0, null, null, 0, false, ConsistencyLevel.ONE);
+    session.protocol(protocol);
+    return session;
+  }
+
+  /** The cluster's view of this connection: its consistency levels and the versions it wrote. */
+  public ClusterSession cluster() {
+    return cluster;
   }
 
   /** The connection id, unique in this process and increasing, as {@code CLIENT ID} reports. */

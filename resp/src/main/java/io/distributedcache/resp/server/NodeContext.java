@@ -1,5 +1,7 @@
 package io.distributedcache.resp.server;
 
+import io.distributedcache.core.cluster.ClusterNode;
+import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.engine.KeyspaceEngine;
 import io.distributedcache.resp.command.CommandTable;
 import io.distributedcache.core.time.Ticker;
@@ -8,6 +10,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Everything a command may need beyond its own connection: the engine, the configuration, the
@@ -33,6 +36,9 @@ public final class NodeContext {
   private final CommandTable commands;
   private volatile int boundPort;
   private volatile int ioThreads;
+  private volatile ClusterNode cluster;
+  private volatile ConsistencyLevel defaultConsistency = ConsistencyLevel.QUORUM;
+  private volatile Supplier<Map<String, Object>> peerFigures = Map::of;
 
   public NodeContext(
       KeyspaceEngine engine,
@@ -51,6 +57,40 @@ public final class NodeContext {
 
   public KeyspaceEngine engine() {
     return engine;
+  }
+
+  /** The cluster this node is a member of, or {@code null} when it runs alone. */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
+  /**
+   * Makes this node a cluster member: keyed commands go through {@code clusterNode} from now on.
+   * Call before the server starts.
+   */
+  public void cluster(ClusterNode clusterNode) {
+    this.cluster = clusterNode;
+  }
+
+  /**
+   * Figures about the peer links (from the transport, which this module does not know), shown in
+   * {@code INFO cluster}; called on the thread running INFO.
+   */
+  public void peerFigures(Supplier<Map<String, Object>> figures) {
+    this.peerFigures = java.util.Objects.requireNonNull(figures, "figures");
+  }
+
+  public Map<String, Object> peerFigures() {
+    return peerFigures.get();
+  }
+
+  /** The level new connections start with ({@code --consistency}). */
+  public ConsistencyLevel defaultConsistency() {
+    return defaultConsistency;
+  }
+
+  public void defaultConsistency(ConsistencyLevel level) {
+    this.defaultConsistency = java.util.Objects.requireNonNull(level, "level");
   }
 
   /** The commands this server answers. */

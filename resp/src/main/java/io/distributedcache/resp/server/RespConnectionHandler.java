@@ -1,10 +1,15 @@
 package io.distributedcache.resp.server;
 
+import io.distributedcache.core.cluster.ClusterNode;
+import io.distributedcache.core.cluster.ClusterRequest;
+import io.distributedcache.core.cluster.ReplySink;
 import io.distributedcache.core.engine.CommandException;
+import io.distributedcache.core.keyspace.Slots;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespProtocolError;
 import io.distributedcache.resp.codec.RespWriter;
 import io.distributedcache.resp.command.Args;
+import io.distributedcache.resp.command.CommandKeys;
 import io.distributedcache.resp.command.CommandSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -48,6 +53,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
   private boolean unflushed;
   private boolean closing;
 
+  /** A command of this connection is out with the cluster; later ones wait in {@link #deferred}. */
+  private boolean awaitingCluster;
+
+  /** Set while {@link ClusterNode#submit} runs, so that an immediate reply is not re-entrant. */
+  private boolean submitting;
+
+  private byte[] immediateReply;
+
   RespConnectionHandler(NodeContext node, RespDecoder decoder) {
     this.node = node;
     this.decoder = decoder;
@@ -58,7 +71,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     boolean passwordRequired = node.settings().passwordRequired();
     session =
         new ClientSession(
-            node.nextClientId(), ctx.channel(), decoder, node.ticker().read(), passwordRequired);
+            node.nextClientId(),
+            ctx.channel(),
+            decoder,
+            node.ticker().read(),
+            passwordRequired,
+            node.defaultConsistency());
     session.authenticated(!passwordRequired, node.settings().limits());
     node.register(session);
     super.channelActive(ctx);
@@ -81,7 +99,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     if (closing) {
       return;
     }
-    if (!deferred.isEmpty() || !ctx.channel().isWritable()) {
+    if (awaitingCluster || !deferred.isEmpty() || !ctx.channel().isWritable()) {
       deferred.add(msg);
       ctx.channel().config().setAutoRead(false);
       return;
@@ -120,6 +138,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       w.error(out, "NOAUTH Authentication required.");
     } else {
       session.commandStarted(spec.name(), node.ticker().read());
+      ClusterNode cluster = node.cluster();
+      if (cluster != null && routeToCluster(ctx, cluster, spec, args, out)) {
+        return;
+      }
       int mark = out.writerIndex();
       try {
         spec.handler().execute(node, session, args, out);
@@ -142,6 +164,84 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       pending = null;
       unflushed = true;
     }
+  }
+
+  /**
+   * Hands a keyed command (or FLUSHALL) to the cluster. Returns false for commands that run on
+   * this node alone. The connection stops running further commands until the reply is here, so
+   * replies stay in order and a read always follows the write before it (read your own writes).
+   */
+  private boolean routeToCluster(
+      ChannelHandlerContext ctx, ClusterNode cluster, CommandSpec spec, byte[][] args, ByteBuf out) {
+    boolean flush = spec.name().equals("flushall") || spec.name().equals("flushdb");
+    byte[][] keys = flush ? null : CommandKeys.of(spec, args);
+    if (!flush && keys.length == 0) {
+      return false;
+    }
+    if (flush) {
+      if (args.length > 2
+          || (args.length == 2 && !Args.is(args[1], "ASYNC") && !Args.is(args[1], "SYNC"))) {
+        session.writer().error(out, "ERR syntax error");
+        return true;
+      }
+    } else {
+      int slot = Slots.slot(keys[0]);
+      for (int i = 1; i < keys.length; i++) {
+        if (Slots.slot(keys[i]) != slot) {
+          session.writer().error(out, "CROSSSLOT Keys in request don't hash to the same slot");
+          return true;
+        }
+      }
+    }
+    node.stats().clusterRequests.increment();
+    awaitingCluster = true;
+    submitting = true;
+    ReplySink sink =
+        reply -> {
+          if (ctx.executor().inEventLoop()) {
+            clusterReplied(ctx, reply);
+          } else {
+            ctx.executor().execute(() -> clusterReplied(ctx, reply));
+          }
+        };
+    try {
+      if (flush) {
+        cluster.flushAll(sink);
+      } else {
+        cluster.submit(
+            new ClusterRequest(
+                args, keys, Slots.slot(keys[0]), CommandKeys.writes(spec), session.protocol()),
+            session.cluster(),
+            sink);
+      }
+    } finally {
+      submitting = false;
+    }
+    if (immediateReply != null) {
+      byte[] reply = immediateReply;
+      immediateReply = null;
+      awaitingCluster = false;
+      out.writeBytes(reply);
+    }
+    return true;
+  }
+
+  /** The cluster's answer to this connection's outstanding command; runs on the event loop. */
+  private void clusterReplied(ChannelHandlerContext ctx, byte[] reply) {
+    if (submitting) {
+      immediateReply = reply;
+      return;
+    }
+    awaitingCluster = false;
+    if (closing || !ctx.channel().isActive()) {
+      return;
+    }
+    pending(ctx).writeBytes(reply);
+    while (!deferred.isEmpty() && !closing && !awaitingCluster && ctx.channel().isWritable()) {
+      process(ctx, deferred.poll());
+    }
+    flushPending(ctx);
+    ctx.channel().config().setAutoRead(deferred.isEmpty() && !closing && !awaitingCluster);
   }
 
   /** Redis' wording: {@code unknown command 'x', with args beginning with: 'a' 'b' }. */
@@ -211,11 +311,11 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     // Backpressure: stop reading requests from a client that is not reading its replies, and run
     // the deferred ones once its socket drains.
     if (ctx.channel().isWritable()) {
-      while (!deferred.isEmpty() && !closing && ctx.channel().isWritable()) {
+      while (!deferred.isEmpty() && !closing && !awaitingCluster && ctx.channel().isWritable()) {
         process(ctx, deferred.poll());
       }
       flushPending(ctx);
-      ctx.channel().config().setAutoRead(deferred.isEmpty() && !closing);
+      ctx.channel().config().setAutoRead(deferred.isEmpty() && !closing && !awaitingCluster);
     } else {
       ctx.channel().config().setAutoRead(false);
     }

@@ -63,16 +63,28 @@ public final class RespServer implements AutoCloseable {
    */
   public static RespServer standalone(
       ServerSettings settings, Ticker ticker, WallClock wall, RandomGenerator random) {
+    return new RespServer(assemble(settings, ticker, wall, random, 0));
+  }
+
+  /**
+   * Builds a node's parts without a server: storage bounded by the settings' maxmemory, a hybrid
+   * logical clock carrying {@code hlcNodeIndex} (a cluster member's index, so that versions
+   * stamped by different members never tie), an engine over them and the standard command table.
+   */
+  public static NodeContext assemble(
+      ServerSettings settings,
+      Ticker ticker,
+      WallClock wall,
+      RandomGenerator random,
+      int hlcNodeIndex) {
     CacheStorage storage =
         new CacheStorage(
             new StorageSettings(settings.maxMemoryBytes(), TOMBSTONE_GRACE), ticker);
-    HybridLogicalClock hlc = new HybridLogicalClock(wall, 0, MAX_FORWARD_SKEW);
+    HybridLogicalClock hlc = new HybridLogicalClock(wall, hlcNodeIndex, MAX_FORWARD_SKEW);
     KeyspaceEngine engine = new KeyspaceEngine(storage, hlc, ticker, wall, random);
     // As in Redis, proto-max-bulk-len also bounds how far APPEND and SETRANGE may grow a string.
     engine.setMaxStringBytes(settings.limits().maxBulkBytes());
-    NodeContext node =
-        new NodeContext(engine, CommandRegistry.standard(), settings, ticker, wall);
-    return new RespServer(node);
+    return new NodeContext(engine, CommandRegistry.standard(), settings, ticker, wall);
   }
 
   /**

@@ -1,5 +1,10 @@
 package io.distributedcache.resp.server;
 
+import io.distributedcache.core.cluster.ClusterNode;
+import io.distributedcache.core.cluster.ClusterStats;
+import io.distributedcache.core.cluster.ConsistencyLevel;
+import io.distributedcache.core.placement.ConsistentHashRing;
+import io.distributedcache.core.placement.Member;
 import io.distributedcache.core.storage.CacheStorage;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -18,7 +23,7 @@ import java.util.Locale;
 public final class ServerInfo {
 
   private static final List<String> DEFAULT_SECTIONS =
-      List.of("server", "clients", "memory", "stats", "replication", "keyspace");
+      List.of("server", "clients", "memory", "stats", "replication", "cluster", "keyspace");
 
   private ServerInfo() {}
 
@@ -54,6 +59,9 @@ public final class ServerInfo {
           break;
         case "replication":
           replication(sb);
+          break;
+        case "cluster":
+          cluster(n, sb);
           break;
         case "keyspace":
           keyspace(n, sb);
@@ -134,6 +142,63 @@ public final class ServerInfo {
     sb.append("# Replication\r\n");
     line(sb, "role", "master");
     line(sb, "connected_slaves", 0);
+  }
+
+  /** Membership, this node's share of the slots, catch-up state and the cluster's counters. */
+  private static void cluster(NodeContext n, StringBuilder sb) {
+    sb.append("# Cluster\r\n");
+    ClusterNode cluster = n.cluster();
+    line(sb, "cluster_enabled", cluster == null ? 0 : 1);
+    line(sb, "default_consistency", n.defaultConsistency());
+    if (cluster == null) {
+      return;
+    }
+    ConsistentHashRing ring = cluster.ring();
+    int self = ring.memberIndex(cluster.nodeId());
+    line(sb, "node_id", cluster.nodeId());
+    line(sb, "ring_epoch", ring.epoch());
+    line(sb, "members", ring.memberCount());
+    int reachable = 0;
+    StringBuilder peers = new StringBuilder();
+    for (Member member : ring.members()) {
+      boolean up = cluster.isReachable(member.id());
+      if (up) {
+        reachable++;
+      }
+      if (!member.id().equals(cluster.nodeId())) {
+        peers.append(peers.length() == 0 ? "" : ",")
+            .append(member.id()).append('=').append(up ? "up" : "down");
+      }
+    }
+    line(sb, "members_reachable", reachable);
+    line(sb, "peers", peers);
+    line(sb, "replication_factor", ring.replicationFactor());
+    line(sb, "virtual_nodes_per_member", ring.virtualNodesPerMember());
+    line(sb, "slots_primary", ring.primarySlotCount(self));
+    line(sb, "slots_replicated", ring.replicatedSlotCount(self));
+    line(sb, "slots_not_ready", cluster.slotsNotReady());
+    line(sb, "pending_requests", cluster.pendingRequests());
+    ClusterStats stats = cluster.stats();
+    for (ConsistencyLevel level : ConsistencyLevel.values()) {
+      String name = level.name().toLowerCase(Locale.ROOT);
+      line(sb, "writes_" + name, stats.writes(level).sum());
+      line(sb, "reads_" + name, stats.reads(level).sum());
+    }
+    line(sb, "forwarded_requests", stats.forwarded.sum());
+    line(sb, "read_repairs", stats.readRepairs.sum());
+    line(sb, "unknown_outcomes", stats.unknownOutcomes.sum());
+    line(sb, "read_timeouts", stats.timeouts.sum());
+    line(sb, "refused_unavailable", stats.failedFast.sum());
+    line(sb, "refused_catching_up", stats.notReady.sum());
+    line(sb, "wrong_epoch", stats.wrongEpoch.sum());
+    line(sb, "replicates_applied", stats.replicatesApplied.sum());
+    line(sb, "slots_synced", stats.slotsSynced.sum());
+    line(sb, "keys_synced", stats.keysSynced.sum());
+    line(sb, "keys_removed_by_sync", stats.keysRemovedBySync.sum());
+    line(sb, "digest_mismatches", stats.digestMismatches.sum());
+    line(sb, "anti_entropy_rounds", stats.antiEntropyRounds.sum());
+    line(sb, "hlc_forward_skew_events", n.engine().hlc().skewEvents());
+    n.peerFigures().forEach((name, value) -> line(sb, name, value));
   }
 
   private static void keyspace(NodeContext n, StringBuilder sb) {

@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ServerStats {
   final LongAdder commandsProcessed = new LongAdder();
+
+  /** Keyed commands handed to the cluster (forwarded or coordinated at a level). */
+  final LongAdder clusterRequests = new LongAdder();
   final LongAdder connectionsReceived = new LongAdder();
   final LongAdder netInputBytes = new LongAdder();
   final LongAdder netOutputBytes = new LongAdder();

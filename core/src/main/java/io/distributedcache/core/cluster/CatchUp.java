@@ -1,0 +1,372 @@
+package io.distributedcache.core.cluster;
+
+import io.distributedcache.core.cluster.ClusterNode.SlotState;
+import io.distributedcache.core.cluster.message.DigestReply;
+import io.distributedcache.core.cluster.message.DigestRequest;
+import io.distributedcache.core.cluster.message.StateEntry;
+import io.distributedcache.core.cluster.message.SyncReply;
+import io.distributedcache.core.cluster.message.SyncRequest;
+import io.distributedcache.core.keyspace.Slots;
+import io.distributedcache.core.placement.ConsistentHashRing;
+import io.distributedcache.core.storage.ByteKey;
+import io.distributedcache.core.storage.CacheStorage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How a {@link ClusterNode}'s copies catch up: after a restart, after a reconnection to a primary,
+ * and periodically (anti-entropy).
+ *
+ * <h2>Design note</h2>
+ *
+ * <ul>
+ *   <li><b>After a restart</b> every replicated slot is {@link SlotState#CATCHING_UP}. Each round
+ *       (every {@code syncRetryInterval} while any slot is) asks every reachable replica of those
+ *       slots for all their entries. A slot becomes ready when one of these holds: its primary
+ *       (another node) answered and was itself caught up, so it has every write it ordered; or
+ *       {@code N - majority(N) + 1} caught-up replicas answered, so that any write a majority
+ *       acknowledged is among them; or every other replica answered, so there is nothing more to
+ *       learn (this is how a cluster that starts cold becomes ready).
+ *   <li><b>After a reconnection</b> to a primary, its slots are {@link SlotState#SUSPECT}: the
+ *       copy may have missed writes while the link was down. The node compares per-slot digests
+ *       with the primary and pulls the slots that differ; then they are ready again. A primary that
+ *       answers while it is itself catching up has restarted and can hold nothing newer, so the
+ *       suspect copies are ready again too.
+ *   <li><b>Anti-entropy</b>: every {@code antiEntropyInterval} the same digest comparison runs for
+ *       every slot whose primary is reachable, so copies converge even after lost messages.
+ *   <li><b>Deletes</b>: a transfer includes tombstones; and when the primary, caught up, sends a
+ *       slot, an entry the replica holds that the primary does not, older than the moment the
+ *       primary read the slot, is removed.
+ * </ul>
+ *
+ * <p>Thread-safety: progress is guarded by this object's monitor; messages are built outside it.
+ */
+final class CatchUp {
+
+  private static final int SLOT_COUNT = Slots.SLOT_COUNT;
+
+  private final ClusterNode node;
+  private final long retryIntervalNanos;
+  private final long antiEntropyIntervalNanos;
+
+  // Guarded by this: per slot, bit r set when the replica of rank r answered (ready or not).
+  private final int[] answered = new int[SLOT_COUNT];
+  private final int[] answeredReady = new int[SLOT_COUNT];
+
+  /**
+   * When each lagging slot was last asked for (ticker nanos), so that a round asks only for slots
+   * whose previous request went unanswered for a retry interval: asking again for all of them
+   * every round floods the peers exactly when they are slow to answer.
+   */
+  private final long[] lastAskedNanos = new long[SLOT_COUNT];
+
+  private final boolean[] asked = new boolean[SLOT_COUNT];
+  private boolean roundStarted;
+  private long lastRoundNanos;
+  private long nextAntiEntropyNanos;
+
+  CatchUp(ClusterNode node) {
+    this.node = node;
+    this.retryIntervalNanos = node.settings().syncRetryInterval().toNanos();
+    this.antiEntropyIntervalNanos = node.settings().antiEntropyInterval().toNanos();
+    this.nextAntiEntropyNanos = node.ticker().read() + antiEntropyIntervalNanos;
+  }
+
+  /** Starts or retries catch-up rounds and anti-entropy when due. */
+  void tick(ConsistentHashRing ring, long now) {
+    boolean roundDue;
+    synchronized (this) {
+      roundDue = !roundStarted || now - lastRoundNanos >= retryIntervalNanos;
+      if (roundDue) {
+        roundStarted = true;
+        lastRoundNanos = now;
+      }
+    }
+    if (roundDue) {
+      requestLaggingSlots(ring, now);
+    }
+    if (now - nextAntiEntropyNanos >= 0) {
+      nextAntiEntropyNanos = now + antiEntropyIntervalNanos;
+      node.stats().antiEntropyRounds.increment();
+      int self = node.selfIndex(ring);
+      for (int member = 0; member < ring.members().size(); member++) {
+        if (member != self) {
+          compareDigests(ring, member, false);
+        }
+      }
+    }
+  }
+
+  /** A connection to a peer came up: suspect the copies of its slots and compare them. */
+  void onPeerUp(ConsistentHashRing ring, String nodeId) {
+    int member = ring.memberIndex(nodeId);
+    if (member < 0) {
+      return;
+    }
+    compareDigests(ring, member, true);
+    synchronized (this) {
+      // A source appeared for slots still catching up: ask again now, whatever was asked before.
+      roundStarted = false;
+      java.util.Arrays.fill(asked, false);
+    }
+  }
+
+  /**
+   * Sends the digests of the slots {@code member} is primary of and this node replicates to
+   * {@code member}; with {@code suspect}, first marks ready copies of them {@link
+   * SlotState#SUSPECT}.
+   */
+  private void compareDigests(ConsistentHashRing ring, int member, boolean suspect) {
+    int self = node.selfIndex(ring);
+    String id = ring.member(member).id();
+    if (!node.isReachable(id)) {
+      return;
+    }
+    List<Integer> slots = new ArrayList<>();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      if (ring.primaryIndex(slot) == member && ring.rankOf(self, slot) > 0) {
+        if (suspect) {
+          node.compareAndSetSlotState(slot, SlotState.READY, SlotState.SUSPECT);
+        }
+        if (node.slotState(slot) != SlotState.CATCHING_UP) {
+          slots.add(slot);
+        }
+      }
+    }
+    for (int[] batch : batches(slots)) {
+      node.send(ring, id, new DigestRequest(node.nextRequestId(), batch));
+    }
+  }
+
+  /** Asks the sources of every slot that is catching up (all entries) or suspect (digests). */
+  private void requestLaggingSlots(ConsistentHashRing ring, long now) {
+    int self = node.selfIndex(ring);
+    int n = ring.replicationFactor();
+    Map<Integer, List<Integer>> syncBySource = new LinkedHashMap<>();
+    Map<Integer, List<Integer>> digestBySource = new LinkedHashMap<>();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      SlotState state = node.slotState(slot);
+      if (state == SlotState.READY) {
+        continue;
+      }
+      synchronized (this) {
+        if (asked[slot] && now - lastAskedNanos[slot] < retryIntervalNanos) {
+          continue;
+        }
+        asked[slot] = true;
+        lastAskedNanos[slot] = now;
+      }
+      if (state == SlotState.SUSPECT) {
+        int primary = ring.primaryIndex(slot);
+        if (primary != self && node.isReachable(ring.member(primary).id())) {
+          digestBySource.computeIfAbsent(primary, k -> new ArrayList<>()).add(slot);
+        } else if (primary == self || ring.rankOf(self, slot) < 0) {
+          node.compareAndSetSlotState(slot, SlotState.SUSPECT, SlotState.READY);
+        }
+        continue;
+      }
+      if (ring.rankOf(self, slot) < 0 || n == 1) {
+        node.slotState(slot, SlotState.READY);
+        continue;
+      }
+      for (int r = 0; r < n; r++) {
+        int member = ring.preference(slot, r);
+        if (member != self && node.isReachable(ring.member(member).id())) {
+          syncBySource.computeIfAbsent(member, k -> new ArrayList<>()).add(slot);
+        }
+      }
+    }
+    for (Map.Entry<Integer, List<Integer>> e : syncBySource.entrySet()) {
+      String id = ring.member(e.getKey()).id();
+      for (int[] batch : batches(e.getValue())) {
+        node.send(ring, id, new SyncRequest(node.nextRequestId(), batch));
+      }
+    }
+    for (Map.Entry<Integer, List<Integer>> e : digestBySource.entrySet()) {
+      String id = ring.member(e.getKey()).id();
+      for (int[] batch : batches(e.getValue())) {
+        node.send(ring, id, new DigestRequest(node.nextRequestId(), batch));
+      }
+    }
+  }
+
+  private static List<int[]> batches(List<Integer> slots) {
+    List<int[]> result = new ArrayList<>();
+    int size = ClusterNode.slotsPerRequest();
+    for (int from = 0; from < slots.size(); from += size) {
+      List<Integer> part = slots.subList(from, Math.min(slots.size(), from + size));
+      result.add(part.stream().mapToInt(Integer::intValue).toArray());
+    }
+    return result;
+  }
+
+  /** Answers a digest request with this node's digests of the same slots. */
+  DigestReply digests(DigestRequest request) {
+    long[] digests = new long[request.slots().length];
+    for (int i = 0; i < digests.length; i++) {
+      digests[i] = digest(node.storage(), request.slots()[i]);
+    }
+    return new DigestReply(request.requestId(), request.slots(), digests);
+  }
+
+  /** Compares the primary's digests with ours; pulls the slots that differ. */
+  void onDigestReply(ConsistentHashRing ring, String from, DigestReply reply) {
+    int member = ring.memberIndex(from);
+    if (member < 0) {
+      return;
+    }
+    List<Integer> differing = new ArrayList<>();
+    int[] slots = reply.slots();
+    for (int i = 0; i < slots.length; i++) {
+      int slot = slots[i];
+      if (slot < 0 || slot >= SLOT_COUNT || ring.primaryIndex(slot) != member) {
+        continue;
+      }
+      if (digest(node.storage(), slot) == reply.digests()[i]) {
+        node.compareAndSetSlotState(slot, SlotState.SUSPECT, SlotState.READY);
+      } else {
+        differing.add(slot);
+      }
+    }
+    if (!differing.isEmpty()) {
+      node.stats().digestMismatches.add(differing.size());
+      for (int[] batch : batches(differing)) {
+        node.send(ring, from, new SyncRequest(node.nextRequestId(), batch));
+      }
+    }
+  }
+
+  /** Sends every entry of each requested slot, one reply per slot. */
+  void onSyncRequest(ConsistentHashRing ring, String from, SyncRequest request) {
+    CacheStorage storage = node.storage();
+    for (int slot : request.slots()) {
+      if (slot < 0 || slot >= SLOT_COUNT) {
+        continue;
+      }
+      // Read the clock first: anything written while we copy has a newer version, so the
+      // receiver never removes it for being absent from this snapshot.
+      long snapshotVersion = node.hlcNow();
+      boolean ready = node.slotState(slot) != SlotState.CATCHING_UP;
+      long now = node.ticker().read();
+      List<StateEntry> entries = new ArrayList<>();
+      storage.forEachEntryInSlot(
+          slot, (key, value) -> entries.add(ClusterNode.toEntry(key, value, now)));
+      node.send(
+          ring, from, new SyncReply(request.requestId(), slot, snapshotVersion, ready, entries));
+    }
+  }
+
+  /** Applies one slot's transfer and decides whether the slot has caught up. */
+  void onSyncReply(ConsistentHashRing ring, String from, SyncReply reply) {
+    int member = ring.memberIndex(from);
+    int slot = reply.slot();
+    if (member < 0 || slot < 0 || slot >= SLOT_COUNT) {
+      return;
+    }
+    int rank = ring.rankOf(member, slot);
+    int self = node.selfIndex(ring);
+    int selfRank = ring.rankOf(self, slot);
+    if (rank < 0 || selfRank < 0) {
+      return;
+    }
+    CacheStorage storage = node.storage();
+    long now = node.ticker().read();
+    for (StateEntry entry : reply.entries()) {
+      if (!entry.isAbsent()) {
+        storage.applyIfNewer(ByteKey.of(entry.key()), ClusterNode.fromEntry(entry, now));
+      }
+    }
+    node.stats().keysSynced.add(reply.entries().size());
+    boolean authoritative = rank == 0 && selfRank > 0 && reply.ready();
+    if (authoritative) {
+      removeWhatThePrimaryDropped(storage, reply);
+    }
+    SlotState state = node.slotState(slot);
+    if (state == SlotState.SUSPECT && rank == 0) {
+      if (node.compareAndSetSlotState(slot, SlotState.SUSPECT, SlotState.READY)) {
+        node.stats().slotsSynced.increment();
+      }
+      return;
+    }
+    if (state != SlotState.CATCHING_UP) {
+      if (authoritative) {
+        node.stats().slotsSynced.increment();
+      }
+      return;
+    }
+    int n = ring.replicationFactor();
+    int needReady = Math.min(n - 1, n - ConsistencyLevel.majority(n) + 1);
+    boolean caughtUp;
+    synchronized (this) {
+      answered[slot] |= 1 << rank;
+      if (reply.ready()) {
+        answeredReady[slot] |= 1 << rank;
+      }
+      caughtUp =
+          authoritative
+              || Integer.bitCount(answeredReady[slot]) >= needReady
+              || Integer.bitCount(answered[slot]) >= n - 1;
+      if (caughtUp) {
+        answered[slot] = 0;
+        answeredReady[slot] = 0;
+      }
+    }
+    if (caughtUp && node.compareAndSetSlotState(slot, SlotState.CATCHING_UP, SlotState.READY)) {
+      node.stats().slotsSynced.increment();
+    }
+  }
+
+  private void removeWhatThePrimaryDropped(CacheStorage storage, SyncReply reply) {
+    Set<ByteKey> present = new HashSet<>(reply.entries().size() * 2);
+    for (StateEntry entry : reply.entries()) {
+      present.add(ByteKey.of(entry.key()));
+    }
+    List<ByteKey> candidates = new ArrayList<>();
+    storage.forEachEntryInSlot(
+        reply.slot(),
+        (key, value) -> {
+          if (!present.contains(key) && value.version() < reply.snapshotVersion()) {
+            candidates.add(key);
+          }
+        });
+    for (ByteKey key : candidates) {
+      if (storage.removeIfOlder(key, reply.snapshotVersion())) {
+        node.stats().keysRemovedBySync.increment();
+      }
+    }
+  }
+
+  /**
+   * A digest of one slot's entries (keys and versions, tombstones included): XOR of a mix of each,
+   * so it does not depend on iteration order. Not a placement hash; it never leaves a comparison.
+   */
+  static long digest(CacheStorage storage, int slot) {
+    long[] acc = new long[1];
+    storage.forEachEntryInSlot(
+        slot,
+        (key, value) -> acc[0] ^= mix(hashBytes(key.bytes()) ^ mix(value.version())));
+    return acc[0];
+  }
+
+  private static long hashBytes(byte[] bytes) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : bytes) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** MurmurHash3's 64-bit finalizer. */
+  private static long mix(long h) {
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    h ^= h >>> 33;
+    return h;
+  }
+}

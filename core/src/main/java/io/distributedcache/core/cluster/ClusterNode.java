@@ -1,0 +1,1473 @@
+package io.distributedcache.core.cluster;
+
+import io.distributedcache.core.cluster.message.DigestReply;
+import io.distributedcache.core.cluster.message.DigestRequest;
+import io.distributedcache.core.cluster.message.Envelope;
+import io.distributedcache.core.cluster.message.Execute;
+import io.distributedcache.core.cluster.message.ExecuteReply;
+import io.distributedcache.core.cluster.message.ExecuteReply.Status;
+import io.distributedcache.core.cluster.message.Flush;
+import io.distributedcache.core.cluster.message.FlushAck;
+import io.distributedcache.core.cluster.message.Hello;
+import io.distributedcache.core.cluster.message.PeerMessage;
+import io.distributedcache.core.cluster.message.ReadState;
+import io.distributedcache.core.cluster.message.ReadStateReply;
+import io.distributedcache.core.cluster.message.Replicate;
+import io.distributedcache.core.cluster.message.ReplicateAck;
+import io.distributedcache.core.cluster.message.StateEntry;
+import io.distributedcache.core.cluster.message.SyncReply;
+import io.distributedcache.core.cluster.message.SyncRequest;
+import io.distributedcache.core.cluster.message.WrongEpoch;
+import io.distributedcache.core.hlc.HybridLogicalClock;
+import io.distributedcache.core.placement.ConsistentHashRing;
+import io.distributedcache.core.placement.RingSource;
+import io.distributedcache.core.storage.ByteKey;
+import io.distributedcache.core.storage.CacheStorage;
+import io.distributedcache.core.storage.VersionedValue;
+import io.distributedcache.core.time.Ticker;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One member of a cluster: coordinates client requests, executes the writes of the slots it is
+ * primary of, keeps replicas of others, and catches up after a restart. The data plane of DESIGN.md
+ * sections 3 and 4, as a state machine without I/O.
+ *
+ * <h2>Design note</h2>
+ *
+ * <ul>
+ *   <li><b>Inputs and outputs.</b> Client requests come in through {@link #submit}, peer messages
+ *       through {@link PeerInbox}, time through {@link #tick()} (which reads the injected {@link
+ *       Ticker}). Output goes to a {@link PeerOutbox} and to each request's {@link ReplySink}. The
+ *       node owns no thread, socket or clock, so the production server and the deterministic
+ *       simulator run exactly this code.
+ *   <li><b>Writes.</b> The coordinator forwards a write to the slot's primary (or runs it itself
+ *       when it is the primary). The primary checks that enough replicas are reachable for the
+ *       level (otherwise it refuses without executing: a clear failure), executes the command
+ *       through the {@link CommandExecutor} (atomic under the engine's stripe locks), reads the
+ *       resulting state of every key, and sends that state, never the command, to every reachable
+ *       replica. It answers when {@code level.requiredCopies(N)} copies, itself included, hold it;
+ *       if that does not happen within the request timeout the answer is an unknown outcome, never
+ *       a failure, because the primary has applied it.
+ *   <li><b>State, not commands.</b> A replica keeps per key whichever state has the higher HLC
+ *       version ({@link CacheStorage#applyIfNewer}). Reordered, duplicated and replayed messages
+ *       are therefore harmless, and two writes racing on the primary may both ship the later
+ *       state: each ack then covers a version at least as new as the writer's own.
+ *   <li><b>TTL.</b> States carry the remaining time to live, measured on the sender's ticker just
+ *       before sending; the receiver adds it to its own ticker (seed bug 1). A copy therefore
+ *       expires no earlier than the primary's and at most one transit time later, whatever the wall
+ *       clocks say.
+ *   <li><b>Reads.</b> At ONE the local copy answers when this node replicates the slot, has caught
+ *       up, and holds each key at least as new as the session's own writes; otherwise the primary
+ *       answers. At QUORUM and ALL the node collects the copies of {@code requiredCopies(N)}
+ *       caught-up replicas (itself first), takes the newest per key, repairs stale copies and
+ *       waits for their acknowledgements, then runs the command on an up-to-date copy. A read that
+ *       must see a session's write waits for a copy that has it (the primary always does).
+ *   <li><b>Catch-up.</b> A node starts with every slot it replicates {@link SlotState#CATCHING_UP}:
+ *       it serves nothing from those copies, and refuses writes as their primary, until it has
+ *       pulled the slot from a caught-up primary, or from enough caught-up replicas that any
+ *       QUORUM write must be among them ({@code N - majority(N) + 1}), or from every other replica.
+ *       A replica that reconnects to a primary marks the primary's slots {@link SlotState#SUSPECT}
+ *       (its ONE reads go to the primary) until a digest comparison, and a transfer of the slots
+ *       that differ, has brought it up to date. The same comparison runs periodically.
+ *   <li><b>Threads.</b> Many threads call in at once (client event loops, transport threads, the
+ *       ticking thread). Shared tables are concurrent maps; each in-flight request is a small
+ *       object whose transitions are synchronized on itself; slot states are an atomic array.
+ *       Nothing blocks; replies are handed to sinks, which must not block either.
+ * </ul>
+ */
+public final class ClusterNode implements PeerInbox {
+
+  /** How a slot's local copy may be used. */
+  public enum SlotState {
+    /** Up to date: serves reads and, on the primary, writes. */
+    READY,
+    /** Reconnected to the primary after a gap: serves quorum reads, but not ONE reads. */
+    SUSPECT,
+    /** After a restart, before the first catch-up: serves nothing. */
+    CATCHING_UP
+  }
+
+  private static final SlotState[] SLOT_STATES = SlotState.values();
+  private static final int SLOT_COUNT = io.distributedcache.core.keyspace.Slots.SLOT_COUNT;
+  private static final long[] NO_VERSIONS = new long[0];
+
+  /** Slots per catch-up or digest request: bounds the burst of replies one request causes. */
+  private static final int SLOTS_PER_SYNC_REQUEST = 1024;
+
+  /** Remembered outcomes of forwarded writes per coordinator, to answer duplicates. */
+  private static final int REMEMBERED_WRITES_PER_PEER = 4096;
+
+  private final ClusterSettings settings;
+  private final RingSource rings;
+  private final CacheStorage storage;
+  private final HybridLogicalClock hlc;
+  private final Ticker ticker;
+  private final PeerOutbox outbox;
+  private final CommandExecutor executor;
+  private final long requestTimeoutNanos;
+
+  private final AtomicLong nextRequestId = new AtomicLong(1);
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicIntegerArray slotStates =
+      new java.util.concurrent.atomic.AtomicIntegerArray(SLOT_COUNT);
+  private final Map<String, WriteLog> writeLogs = new ConcurrentHashMap<>();
+  private final CatchUp catchUp;
+  private final ClusterStats stats = new ClusterStats();
+
+  /**
+   * Creates a node. Every slot this node replicates starts {@link SlotState#CATCHING_UP}; the
+   * first {@link #tick()} starts catching up.
+   *
+   * @param settings this node's id and timeouts
+   * @param rings the ring snapshots; this node's id must be a member of the current one
+   * @param storage the node's store, shared with the engine that {@code executor} runs commands on
+   * @param hlc the clock the engine stamps versions with
+   * @param ticker the storage's monotonic clock
+   * @param outbox where messages to peers go
+   * @param executor runs commands on the local engine
+   */
+  public ClusterNode(
+      ClusterSettings settings,
+      RingSource rings,
+      CacheStorage storage,
+      HybridLogicalClock hlc,
+      Ticker ticker,
+      PeerOutbox outbox,
+      CommandExecutor executor) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.rings = Objects.requireNonNull(rings, "rings");
+    this.storage = Objects.requireNonNull(storage, "storage");
+    this.hlc = Objects.requireNonNull(hlc, "hlc");
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.outbox = Objects.requireNonNull(outbox, "outbox");
+    this.executor = Objects.requireNonNull(executor, "executor");
+    this.requestTimeoutNanos = settings.requestTimeout().toNanos();
+    ConsistentHashRing ring = rings.current();
+    int self = ring.memberIndex(settings.nodeId());
+    if (self < 0) {
+      throw new IllegalArgumentException(
+          "node " + settings.nodeId() + " is not a member of " + ring.members());
+    }
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      SlotState state =
+          ring.rankOf(self, slot) >= 0 && ring.replicationFactor() > 1
+              ? SlotState.CATCHING_UP
+              : SlotState.READY;
+      slotStates.set(slot, state.ordinal());
+    }
+    this.catchUp = new CatchUp(this);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Queries
+
+  /** This node's member id. */
+  public String nodeId() {
+    return settings.nodeId();
+  }
+
+  /** The ring snapshot in force now. */
+  public ConsistentHashRing ring() {
+    return rings.current();
+  }
+
+  /** The state of this node's copy of {@code slot}. */
+  public SlotState slotState(int slot) {
+    return SLOT_STATES[slotStates.get(slot)];
+  }
+
+  /** Counters for {@code INFO}. */
+  public ClusterStats stats() {
+    return stats;
+  }
+
+  /** Requests waiting for peers right now. */
+  public int pendingRequests() {
+    return pending.size();
+  }
+
+  /** Whether {@code nodeId} is reachable through the transport. */
+  public boolean isReachable(String nodeId) {
+    return nodeId.equals(settings.nodeId()) || outbox.isReachable(nodeId);
+  }
+
+  /** Number of slots this node replicates whose copy is not {@link SlotState#READY}. */
+  public int slotsNotReady() {
+    int count = 0;
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      if (slotStates.get(slot) != SlotState.READY.ordinal()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Client requests
+
+  /**
+   * Runs one client command whose keys all live in {@code request.slot()}, at the session's
+   * levels, and hands the reply to {@code sink} exactly once. Called on the client's thread; never
+   * blocks. The session must not submit another request before this one's reply (a connection's
+   * commands are answered in order, and read-your-own-writes relies on it).
+   */
+  public void submit(ClusterRequest request, ClusterSession session, ReplySink sink) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(session, "session");
+    Objects.requireNonNull(sink, "sink");
+    ConsistentHashRing ring = rings.current();
+    ByteKey[] keys = new ByteKey[request.keys().length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = ByteKey.of(request.keys()[i]);
+    }
+    if (request.write()) {
+      submitWrite(ring, request, keys, session, sink);
+    } else {
+      submitRead(ring, request, keys, session, sink);
+    }
+  }
+
+  /**
+   * Removes every key on every member (FLUSHALL through any node), and answers {@code +OK} once
+   * every member confirmed; an error naming the members that did not.
+   */
+  public void flushAll(ReplySink sink) {
+    ConsistentHashRing ring = rings.current();
+    storage.clear();
+    List<String> others = new ArrayList<>();
+    for (int i = 0; i < ring.members().size(); i++) {
+      String id = ring.member(i).id();
+      if (!id.equals(settings.nodeId())) {
+        others.add(id);
+      }
+    }
+    if (others.isEmpty()) {
+      sink.reply(RespErrors.OK);
+      return;
+    }
+    FlushCall call = new FlushCall(nextRequestId(), deadline(), others, sink);
+    pending.put(call.id, call);
+    for (String id : others) {
+      send(ring, id, new Flush(call.id));
+    }
+  }
+
+  private void submitWrite(
+      ConsistentHashRing ring,
+      ClusterRequest request,
+      ByteKey[] keys,
+      ClusterSession session,
+      ReplySink sink) {
+    ConsistencyLevel level = session.writeLevel();
+    stats.writes(level).increment();
+    int primary = ring.primaryIndex(request.slot());
+    String primaryId = ring.member(primary).id();
+    WriteCompletion done =
+        (status, reply, versions) -> {
+          if (status == Status.OK || status == Status.UNKNOWN_OUTCOME) {
+            for (int i = 0; i < keys.length && i < versions.length; i++) {
+              session.recordWrite(keys[i], versions[i]);
+            }
+          }
+          sink.reply(reply);
+        };
+    if (primaryId.equals(settings.nodeId())) {
+      executeWrite(ring, request.slot(), request.args(), keys, level, request.protocol(), done);
+      return;
+    }
+    if (!outbox.isReachable(primaryId)) {
+      stats.failedFast.increment();
+      sink.reply(
+          RespErrors.error(
+              "CLUSTERDOWN the primary of slot "
+                  + request.slot()
+                  + " ("
+                  + primaryId
+                  + ") is unreachable; writes to its slots fail until it returns"));
+      return;
+    }
+    stats.forwarded.increment();
+    ForwardCall call =
+        new ForwardCall(nextRequestId(), deadline() + requestTimeoutNanos / 2, primary, true, done);
+    pending.put(call.id, call);
+    send(
+        ring,
+        primaryId,
+        new Execute(
+            call.id,
+            request.slot(),
+            level,
+            request.protocol(),
+            true,
+            request.args(),
+            NO_VERSIONS));
+  }
+
+  private void submitRead(
+      ConsistentHashRing ring,
+      ClusterRequest request,
+      ByteKey[] keys,
+      ClusterSession session,
+      ReplySink sink) {
+    ConsistencyLevel level = session.readLevel();
+    stats.reads(level).increment();
+    int slot = request.slot();
+    long[] minVersions = new long[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      minVersions[i] = session.minVersion(keys[i]);
+    }
+    int self = ring.memberIndex(settings.nodeId());
+    int rank = ring.rankOf(self, slot);
+    if (level == ConsistencyLevel.ONE || ring.replicationFactor() == 1) {
+      if (rank >= 0 && canServeLocally(rank, slot, keys, minVersions)) {
+        sink.reply(executor.execute(request.args(), request.protocol()));
+        return;
+      }
+      int primary = ring.primaryIndex(slot);
+      String primaryId = ring.member(primary).id();
+      if (primary != self && outbox.isReachable(primaryId)) {
+        stats.forwarded.increment();
+        ForwardCall call =
+            new ForwardCall(
+                nextRequestId(),
+                deadline(),
+                primary,
+                false,
+                (status, reply, versions) -> {
+                  if (status == Status.NOT_READY) {
+                    startQuorumRead(ring, request, keys, 1, minVersions, sink);
+                  } else {
+                    sink.reply(reply);
+                  }
+                });
+        pending.put(call.id, call);
+        send(
+            ring,
+            primaryId,
+            new Execute(
+                call.id,
+                slot,
+                ConsistencyLevel.ONE,
+                request.protocol(),
+                false,
+                request.args(),
+                minVersions));
+        return;
+      }
+      startQuorumRead(ring, request, keys, 1, minVersions, sink);
+      return;
+    }
+    startQuorumRead(
+        ring, request, keys, level.requiredCopies(ring.replicationFactor()), minVersions, sink);
+  }
+
+  /** Whether this node's copy may answer a ONE read on its own. */
+  private boolean canServeLocally(int rank, int slot, ByteKey[] keys, long[] minVersions) {
+    int state = slotStates.get(slot);
+    if (rank == 0) {
+      return state != SlotState.CATCHING_UP.ordinal(); // the primary has every write it ordered
+    }
+    if (state != SlotState.READY.ordinal()) {
+      return false;
+    }
+    return localSatisfies(keys, minVersions);
+  }
+
+  private boolean localSatisfies(ByteKey[] keys, long[] minVersions) {
+    if (keys.length != minVersions.length) {
+      return false; // the coordinator names other keys than we found: let the primary answer
+    }
+    for (int i = 0; i < keys.length; i++) {
+      if (minVersions[i] != StateEntry.ABSENT) {
+        VersionedValue raw = storage.getRaw(keys[i]);
+        if (raw == null || raw.version() < minVersions[i]) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private void startQuorumRead(
+      ConsistentHashRing ring,
+      ClusterRequest request,
+      ByteKey[] keys,
+      int required,
+      long[] minVersions,
+      ReplySink sink) {
+    int slot = request.slot();
+    int n = ring.replicationFactor();
+    int self = ring.memberIndex(settings.nodeId());
+    QuorumRead read =
+        new QuorumRead(nextRequestId(), deadline(), ring, request, keys, required, minVersions, sink);
+    pending.put(read.id, read);
+    byte[][] keyBytes = request.keys();
+    List<Integer> toAsk = new ArrayList<>(n);
+    synchronized (read) {
+      for (int r = 0; r < n; r++) {
+        int member = ring.preference(slot, r);
+        if (member == self) {
+          if (slotStates.get(slot) != SlotState.CATCHING_UP.ordinal()) {
+            read.localRank = r;
+            read.responses[r] = localState(keys);
+          } else {
+            read.refused[r] = true;
+          }
+        } else if (outbox.isReachable(ring.member(member).id())) {
+          toAsk.add(r);
+        } else {
+          read.refused[r] = true;
+        }
+      }
+    }
+    for (int r : toAsk) {
+      if (!send(ring, ring.member(ring.preference(slot, r)).id(), new ReadState(read.id, slot, keyBytes))) {
+        synchronized (read) {
+          read.refused[r] = true;
+        }
+      }
+    }
+    read.advance();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The primary's write path
+
+  /** Who hears about the outcome of a write this node executes as primary. */
+  @FunctionalInterface
+  private interface WriteCompletion {
+    void done(Status status, byte[] reply, long[] versions);
+  }
+
+  private void executeWrite(
+      ConsistentHashRing ring,
+      int slot,
+      byte[][] args,
+      ByteKey[] keys,
+      ConsistencyLevel level,
+      int protocol,
+      WriteCompletion done) {
+    if (slotStates.get(slot) == SlotState.CATCHING_UP.ordinal()) {
+      stats.notReady.increment();
+      done.done(
+          Status.FAILED,
+          RespErrors.error(
+              "TRYAGAIN slot "
+                  + slot
+                  + " is catching up on its primary "
+                  + settings.nodeId()
+                  + " after a restart; nothing was written"),
+          NO_VERSIONS);
+      return;
+    }
+    int n = ring.replicationFactor();
+    int required = level.requiredCopies(n);
+    List<String> replicas = new ArrayList<>(n - 1);
+    List<String> unreachable = new ArrayList<>();
+    for (int r = 1; r < n; r++) {
+      String id = ring.member(ring.preference(slot, r)).id();
+      if (outbox.isReachable(id)) {
+        replicas.add(id);
+      } else {
+        unreachable.add(id);
+      }
+    }
+    if (1 + replicas.size() < required) {
+      stats.failedFast.increment();
+      done.done(
+          Status.FAILED,
+          RespErrors.error(
+              "CLUSTERDOWN "
+                  + level
+                  + " write needs "
+                  + required
+                  + " of "
+                  + n
+                  + " copies of slot "
+                  + slot
+                  + " but only "
+                  + (1 + replicas.size())
+                  + " are reachable ("
+                  + String.join(", ", unreachable)
+                  + " unreachable); nothing was written"),
+          NO_VERSIONS);
+      return;
+    }
+    byte[] reply = executor.execute(args, protocol);
+    long now = ticker.read();
+    List<StateEntry> entries = new ArrayList<>(keys.length);
+    long[] versions = new long[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      VersionedValue raw = storage.getRaw(keys[i]);
+      if (raw != null) {
+        versions[i] = raw.version();
+        entries.add(toEntry(keys[i], raw, now));
+      }
+    }
+    if (entries.isEmpty() || replicas.isEmpty()) {
+      done.done(Status.OK, reply, versions);
+      return;
+    }
+    PrimaryWrite write =
+        new PrimaryWrite(nextRequestId(), deadline(), level, required, n, reply, versions, done);
+    if (required > 1) {
+      pending.put(write.id, write);
+    }
+    Replicate replicate = new Replicate(write.id, slot, entries, required > 1);
+    for (String id : replicas) {
+      send(ring, id, replicate);
+    }
+    if (required == 1) {
+      done.done(Status.OK, reply, versions);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Peer messages
+
+  @Override
+  public void onMessage(String from, Envelope envelope) {
+    hlc.receive(envelope.version());
+    ConsistentHashRing ring = rings.current();
+    PeerMessage body = envelope.body();
+    long requestId = requestIdOf(body);
+    if (envelope.epoch() != ring.epoch() && isRequest(body)) {
+      stats.wrongEpoch.increment();
+      send(ring, from, new WrongEpoch(requestId, ring.epoch()));
+      return;
+    }
+    if (body instanceof Execute m) {
+      onExecute(ring, from, m);
+    } else if (body instanceof ExecuteReply m) {
+      deliver(m.requestId(), p -> p.onExecuteReply(from, m));
+    } else if (body instanceof Replicate m) {
+      onReplicate(ring, from, m);
+    } else if (body instanceof ReplicateAck m) {
+      deliver(m.requestId(), p -> p.onReplicateAck(from));
+    } else if (body instanceof ReadState m) {
+      onReadState(ring, from, m);
+    } else if (body instanceof ReadStateReply m) {
+      deliver(m.requestId(), p -> p.onReadStateReply(from, m));
+    } else if (body instanceof DigestRequest m) {
+      send(ring, from, catchUp.digests(m));
+    } else if (body instanceof DigestReply m) {
+      catchUp.onDigestReply(ring, from, m);
+    } else if (body instanceof SyncRequest m) {
+      catchUp.onSyncRequest(ring, from, m);
+    } else if (body instanceof SyncReply m) {
+      catchUp.onSyncReply(ring, from, m);
+    } else if (body instanceof Flush m) {
+      storage.clear();
+      send(ring, from, new FlushAck(m.requestId()));
+    } else if (body instanceof FlushAck m) {
+      deliver(m.requestId(), p -> p.onFlushAck(from));
+    } else if (body instanceof WrongEpoch m) {
+      deliver(m.requestId(), p -> p.onWrongEpoch(from, m.epoch()));
+    }
+    // A Hello is the transport's business; one arriving here changes nothing.
+  }
+
+  @Override
+  public void onPeerUp(String nodeId) {
+    catchUp.onPeerUp(rings.current(), nodeId);
+  }
+
+  @Override
+  public void onPeerDown(String nodeId) {
+    ConsistentHashRing ring = rings.current();
+    int member = ring.memberIndex(nodeId);
+    if (member < 0) {
+      return;
+    }
+    for (Pending p : pending.values()) {
+      p.onPeerDown(member);
+    }
+  }
+
+  private static boolean isRequest(PeerMessage body) {
+    return body instanceof Execute
+        || body instanceof Replicate
+        || body instanceof ReadState
+        || body instanceof DigestRequest
+        || body instanceof SyncRequest
+        || body instanceof Flush;
+  }
+
+  private static long requestIdOf(PeerMessage body) {
+    if (body instanceof Execute m) {
+      return m.requestId();
+    } else if (body instanceof Replicate m) {
+      return m.requestId();
+    } else if (body instanceof ReadState m) {
+      return m.requestId();
+    } else if (body instanceof DigestRequest m) {
+      return m.requestId();
+    } else if (body instanceof SyncRequest m) {
+      return m.requestId();
+    } else if (body instanceof Flush m) {
+      return m.requestId();
+    }
+    return 0; // replies are not refused for their epoch: they answer a request already made
+  }
+
+  private void deliver(long requestId, java.util.function.Consumer<Pending> action) {
+    Pending p = pending.get(requestId);
+    if (p != null) {
+      action.accept(p);
+    }
+  }
+
+  private void onExecute(ConsistentHashRing ring, String from, Execute m) {
+    int self = ring.memberIndex(settings.nodeId());
+    int rank = ring.rankOf(self, m.slot());
+    if (m.write()) {
+      if (rank != 0) {
+        send(
+            ring,
+            from,
+            new ExecuteReply(
+                m.requestId(),
+                m.slot(),
+                Status.FAILED,
+                RespErrors.error(
+                    "TRYAGAIN node " + settings.nodeId() + " is not the primary of slot " + m.slot()),
+                NO_VERSIONS));
+        return;
+      }
+      WriteLog log = writeLogs.computeIfAbsent(from, id -> new WriteLog());
+      ExecuteReply earlier = log.begin(m.requestId());
+      if (earlier != null) {
+        if (earlier != WriteLog.IN_PROGRESS) {
+          send(ring, from, earlier); // a duplicate of a finished write: same answer, no re-run
+        }
+        return;
+      }
+      executeWrite(
+          ring,
+          m.slot(),
+          m.args(),
+          keysOf(m.args()),
+          m.level(),
+          m.protocol(),
+          (status, reply, versions) -> {
+            ExecuteReply answer = new ExecuteReply(m.requestId(), m.slot(), status, reply, versions);
+            log.finish(m.requestId(), answer);
+            send(ring, from, answer);
+          });
+      return;
+    }
+    ByteKey[] keys = keysOf(m.args());
+    boolean servable =
+        rank >= 0
+            && (rank == 0
+                ? slotStates.get(m.slot()) != SlotState.CATCHING_UP.ordinal()
+                : slotStates.get(m.slot()) != SlotState.CATCHING_UP.ordinal()
+                    && localSatisfies(keys, m.minVersions()));
+    if (!servable) {
+      stats.notReady.increment();
+      send(
+          ring,
+          from,
+          new ExecuteReply(
+              m.requestId(),
+              m.slot(),
+              Status.NOT_READY,
+              RespErrors.error("TRYAGAIN the copy of slot " + m.slot() + " on " + settings.nodeId()
+                  + " is not caught up"),
+              NO_VERSIONS));
+      return;
+    }
+    byte[] reply = executor.execute(m.args(), m.protocol());
+    send(ring, from, new ExecuteReply(m.requestId(), m.slot(), Status.OK, reply, NO_VERSIONS));
+  }
+
+  /** The keys of a forwarded command; the RESP layer knows where they are. */
+  private ByteKey[] keysOf(byte[][] args) {
+    byte[][] keys = executor.keys(args);
+    ByteKey[] result = new ByteKey[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      result[i] = ByteKey.of(keys[i]);
+    }
+    return result;
+  }
+
+  private void onReplicate(ConsistentHashRing ring, String from, Replicate m) {
+    long now = ticker.read();
+    for (StateEntry entry : m.entries()) {
+      if (!entry.isAbsent()) {
+        storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+      }
+    }
+    stats.replicatesApplied.increment();
+    if (m.ackRequested()) {
+      send(ring, from, new ReplicateAck(m.requestId(), m.slot()));
+    }
+  }
+
+  private void onReadState(ConsistentHashRing ring, String from, ReadState m) {
+    if (slotStates.get(m.slot()) == SlotState.CATCHING_UP.ordinal()) {
+      send(ring, from, new ReadStateReply(m.requestId(), m.slot(), false, List.of()));
+      return;
+    }
+    ByteKey[] keys = new ByteKey[m.keys().length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = ByteKey.of(m.keys()[i]);
+    }
+    send(ring, from, new ReadStateReply(m.requestId(), m.slot(), true, List.of(localState(keys))));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Time
+
+  /**
+   * Advances timers: answers requests whose time is up, retries catch-up, runs anti-entropy. Called
+   * periodically (the server: every few milliseconds from one thread; the simulator: as an event).
+   * Never blocks.
+   */
+  public void tick() {
+    long now = ticker.read();
+    for (Pending p : pending.values()) {
+      if (now - p.deadlineNanos >= 0) {
+        p.onTimeout();
+      }
+    }
+    catchUp.tick(rings.current(), now);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Helpers shared with CatchUp
+
+  long nextRequestId() {
+    return nextRequestId.getAndIncrement();
+  }
+
+  private long deadline() {
+    return ticker.read() + requestTimeoutNanos;
+  }
+
+  boolean send(ConsistentHashRing ring, String to, PeerMessage body) {
+    return outbox.send(to, new Envelope(ring.epoch(), hlc.now(), body));
+  }
+
+  int selfIndex(ConsistentHashRing ring) {
+    return ring.memberIndex(settings.nodeId());
+  }
+
+  CacheStorage storage() {
+    return storage;
+  }
+
+  Ticker ticker() {
+    return ticker;
+  }
+
+  ClusterSettings settings() {
+    return settings;
+  }
+
+  PeerOutbox outbox() {
+    return outbox;
+  }
+
+  long hlcNow() {
+    return hlc.now();
+  }
+
+  void slotState(int slot, SlotState state) {
+    slotStates.set(slot, state.ordinal());
+  }
+
+  boolean compareAndSetSlotState(int slot, SlotState expected, SlotState next) {
+    return slotStates.compareAndSet(slot, expected.ordinal(), next.ordinal());
+  }
+
+  static int slotsPerRequest() {
+    return SLOTS_PER_SYNC_REQUEST;
+  }
+
+  private StateEntry[] localState(ByteKey[] keys) {
+    long now = ticker.read();
+    StateEntry[] entries = new StateEntry[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      VersionedValue raw = storage.getRaw(keys[i]);
+      entries[i] = raw == null ? StateEntry.absent(keys[i].bytes()) : toEntry(keys[i], raw, now);
+    }
+    return entries;
+  }
+
+  /** The wire form of a stored state: remaining TTL, never a deadline (seed bug 1). */
+  static StateEntry toEntry(ByteKey key, VersionedValue raw, long nowNanos) {
+    if (raw.isTombstone()) {
+      return new StateEntry(key.bytes(), null, raw.version(), StateEntry.NO_TTL);
+    }
+    long remaining = raw.hasDeadline() ? Math.max(0, raw.remainingNanos(nowNanos)) : StateEntry.NO_TTL;
+    return new StateEntry(key.bytes(), raw.value(), raw.version(), remaining);
+  }
+
+  /** The stored form of a received state: a deadline on this node's own ticker. */
+  static VersionedValue fromEntry(StateEntry entry, long nowNanos) {
+    if (entry.isTombstone() || entry.remainingTtlNanos() == 0) {
+      // A value whose time ran out in transit is a delete at that version: it must not let an
+      // older copy come back.
+      return VersionedValue.tombstone(entry.version(), VersionedValue.NO_DEADLINE);
+    }
+    long deadline =
+        entry.remainingTtlNanos() == StateEntry.NO_TTL
+            ? VersionedValue.NO_DEADLINE
+            : VersionedValue.deadlineAfter(nowNanos, entry.remainingTtlNanos());
+    return new VersionedValue(entry.value(), entry.version(), deadline);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // In-flight requests
+
+  /** One request waiting for peers. Transitions are synchronized on the instance. */
+  private abstract class Pending {
+    final long id;
+    final long deadlineNanos;
+    private boolean finished;
+
+    Pending(long id, long deadlineNanos) {
+      this.id = id;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Marks this request finished; returns false if it already was (the caller then does nothing). */
+    final synchronized boolean finish() {
+      if (finished) {
+        return false;
+      }
+      finished = true;
+      pending.remove(id);
+      return true;
+    }
+
+    abstract void onTimeout();
+
+    void onPeerDown(int member) {}
+
+    void onExecuteReply(String from, ExecuteReply reply) {}
+
+    void onReplicateAck(String from) {}
+
+    void onReadStateReply(String from, ReadStateReply reply) {}
+
+    void onFlushAck(String from) {}
+
+    void onWrongEpoch(String from, long epoch) {
+      if (finish()) {
+        stats.wrongEpoch.increment();
+        answerEpochError(from, epoch);
+      }
+    }
+
+    abstract void answerEpochError(String from, long epoch);
+
+    byte[] epochError(String from, long epoch) {
+      return RespErrors.error(
+          "TRYAGAIN ring epoch mismatch: "
+              + settings.nodeId()
+              + " is on epoch "
+              + rings.current().epoch()
+              + ", "
+              + from
+              + " on "
+              + epoch);
+    }
+  }
+
+  /** A request forwarded to another node's {@code Execute}: a write to the primary, or a read. */
+  private final class ForwardCall extends Pending {
+    final int target;
+    final boolean write;
+    final WriteCompletion done;
+
+    ForwardCall(long id, long deadlineNanos, int target, boolean write, WriteCompletion done) {
+      super(id, deadlineNanos);
+      this.target = target;
+      this.write = write;
+      this.done = done;
+    }
+
+    @Override
+    void onExecuteReply(String from, ExecuteReply reply) {
+      if (finish()) {
+        if (reply.status() == Status.UNKNOWN_OUTCOME) {
+          stats.unknownOutcomes.increment();
+        }
+        done.done(reply.status(), reply.reply(), reply.keyVersions());
+      }
+    }
+
+    @Override
+    void onTimeout() {
+      if (finish()) {
+        String targetId = rings.current().member(target).id();
+        if (write) {
+          stats.unknownOutcomes.increment();
+          done.done(
+              Status.UNKNOWN_OUTCOME,
+              RespErrors.error(
+                  "TIMEOUT unknown outcome: no answer from the primary "
+                      + targetId
+                      + " within "
+                      + settings.requestTimeout().toMillis() * 3 / 2
+                      + " ms; the write may or may not have been applied"),
+              NO_VERSIONS);
+        } else {
+          stats.timeouts.increment();
+          done.done(
+              Status.FAILED,
+              RespErrors.error("TIMEOUT no answer from " + targetId + " within "
+                  + settings.requestTimeout().toMillis() + " ms"),
+              NO_VERSIONS);
+        }
+      }
+    }
+
+    @Override
+    void onPeerDown(int member) {
+      if (member != target || !finish()) {
+        return;
+      }
+      String targetId = rings.current().member(target).id();
+      if (write) {
+        stats.unknownOutcomes.increment();
+        done.done(
+            Status.UNKNOWN_OUTCOME,
+            RespErrors.error(
+                "TIMEOUT unknown outcome: the connection to the primary "
+                    + targetId
+                    + " closed before it answered; the write may or may not have been applied"),
+            NO_VERSIONS);
+      } else {
+        done.done(Status.NOT_READY, RespErrors.error("TRYAGAIN " + targetId + " disconnected"),
+            NO_VERSIONS);
+      }
+    }
+
+    @Override
+    void answerEpochError(String from, long epoch) {
+      done.done(Status.FAILED, epochError(from, epoch), NO_VERSIONS);
+    }
+  }
+
+  /** A write this node executed as primary, waiting for replicas to confirm. */
+  private final class PrimaryWrite extends Pending {
+    final ConsistencyLevel level;
+    final int required;
+    final int copies;
+    final byte[] reply;
+    final long[] versions;
+    final WriteCompletion done;
+    private final List<String> acked = new ArrayList<>(4);
+
+    PrimaryWrite(
+        long id,
+        long deadlineNanos,
+        ConsistencyLevel level,
+        int required,
+        int copies,
+        byte[] reply,
+        long[] versions,
+        WriteCompletion done) {
+      super(id, deadlineNanos);
+      this.level = level;
+      this.required = required;
+      this.copies = copies;
+      this.reply = reply;
+      this.versions = versions;
+      this.done = done;
+    }
+
+    @Override
+    void onReplicateAck(String from) {
+      boolean met;
+      synchronized (this) {
+        if (!acked.contains(from)) {
+          acked.add(from);
+        }
+        met = 1 + acked.size() >= required;
+      }
+      if (met && finish()) {
+        done.done(Status.OK, reply, versions);
+      }
+    }
+
+    @Override
+    void onTimeout() {
+      if (finish()) {
+        int confirmed;
+        synchronized (this) {
+          confirmed = 1 + acked.size();
+        }
+        stats.unknownOutcomes.increment();
+        done.done(
+            Status.UNKNOWN_OUTCOME,
+            RespErrors.error(
+                "TIMEOUT unknown outcome: "
+                    + level
+                    + " write confirmed by "
+                    + confirmed
+                    + " of the "
+                    + required
+                    + " copies it needs within "
+                    + settings.requestTimeout().toMillis()
+                    + " ms; it is applied on the primary and may or may not survive"),
+            versions);
+      }
+    }
+
+    @Override
+    void answerEpochError(String from, long epoch) {
+      stats.unknownOutcomes.increment();
+      done.done(Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions);
+    }
+  }
+
+  /** A QUORUM or ALL read (or a ONE read the local copy and the primary could not serve). */
+  private final class QuorumRead extends Pending {
+    final ConsistentHashRing ring;
+    final ClusterRequest request;
+    final ByteKey[] keys;
+    final int required;
+    final long[] minVersions;
+    final ReplySink sink;
+    final StateEntry[][] responses;
+    final boolean[] refused;
+    int localRank = -1;
+    private int phase; // 0 collecting, 1 repairing, 2 executing remotely
+    private StateEntry[] newest;
+    private final List<String> awaitingRepair = new ArrayList<>();
+    private int executeRank = -1;
+
+    QuorumRead(
+        long id,
+        long deadlineNanos,
+        ConsistentHashRing ring,
+        ClusterRequest request,
+        ByteKey[] keys,
+        int required,
+        long[] minVersions,
+        ReplySink sink) {
+      super(id, deadlineNanos);
+      this.ring = ring;
+      this.request = request;
+      this.keys = keys;
+      this.required = required;
+      this.minVersions = minVersions;
+      this.sink = sink;
+      this.responses = new StateEntry[ring.replicationFactor()][];
+      this.refused = new boolean[ring.replicationFactor()];
+    }
+
+    private int rankOf(String from) {
+      int member = ring.memberIndex(from);
+      return member < 0 ? -1 : ring.rankOf(member, request.slot());
+    }
+
+    @Override
+    void onReadStateReply(String from, ReadStateReply reply) {
+      int rank = rankOf(from);
+      if (rank < 0) {
+        return;
+      }
+      synchronized (this) {
+        if (phase != 0 || responses[rank] != null || refused[rank]) {
+          return;
+        }
+        if (!reply.ready() || reply.entries().size() != keys.length) {
+          refused[rank] = true;
+        } else {
+          responses[rank] = reply.entries().toArray(new StateEntry[0]);
+        }
+      }
+      advance();
+    }
+
+    @Override
+    void onPeerDown(int member) {
+      int rank = ring.rankOf(member, request.slot());
+      if (rank < 0) {
+        return;
+      }
+      synchronized (this) {
+        if (phase == 0 && responses[rank] == null) {
+          refused[rank] = true;
+        } else if (phase == 2 && rank == executeRank) {
+          phase = 3;
+        }
+      }
+      if (phaseIs(3) && finish()) {
+        sink.reply(RespErrors.error("TRYAGAIN " + ring.member(member).id() + " disconnected"));
+        return;
+      }
+      advance();
+    }
+
+    private synchronized boolean phaseIs(int p) {
+      return phase == p;
+    }
+
+    /** Moves on when enough copies answered: merge, repair, execute. */
+    void advance() {
+      String failure = null;
+      boolean startRepair = false;
+      synchronized (this) {
+        if (phase != 0) {
+          return;
+        }
+        int answered = 0;
+        int outstanding = 0;
+        boolean primaryAnswered = responses[0] != null;
+        for (int r = 0; r < responses.length; r++) {
+          if (responses[r] != null) {
+            answered++;
+          } else if (!refused[r]) {
+            outstanding++;
+          }
+        }
+        boolean ownWritesSeen = primaryAnswered || newestSatisfies();
+        if (answered >= required && ownWritesSeen) {
+          phase = 1;
+          startRepair = true;
+        } else if (outstanding == 0) {
+          failure = describeFailure(answered);
+        }
+      }
+      if (failure != null) {
+        if (finish()) {
+          stats.failedFast.increment();
+          sink.reply(RespErrors.error(failure));
+        }
+        return;
+      }
+      if (startRepair) {
+        repair();
+      }
+    }
+
+    /** Whether the newest copies so far are at least as new as the session's own writes. */
+    private boolean newestSatisfies() {
+      for (int i = 0; i < keys.length; i++) {
+        if (minVersions[i] == StateEntry.ABSENT) {
+          continue;
+        }
+        long best = StateEntry.ABSENT;
+        for (StateEntry[] response : responses) {
+          if (response != null) {
+            best = Math.max(best, response[i].version());
+          }
+        }
+        if (best < minVersions[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private String describeFailure(int answered) {
+      List<String> missing = new ArrayList<>();
+      for (int r = 0; r < responses.length; r++) {
+        if (responses[r] == null) {
+          missing.add(ring.member(ring.preference(request.slot(), r)).id());
+        }
+      }
+      String level = required == 1 ? "ONE" : required == responses.length ? "ALL" : "QUORUM";
+      if (answered < required) {
+        return "CLUSTERDOWN "
+            + level
+            + " read of slot "
+            + request.slot()
+            + " needs "
+            + required
+            + " caught-up copies but only "
+            + answered
+            + " answered ("
+            + String.join(", ", missing)
+            + " unreachable or catching up)";
+      }
+      return "TRYAGAIN read-your-own-writes: no reachable copy of slot "
+          + request.slot()
+          + " holds this connection's last write yet (its primary "
+          + ring.member(ring.primaryIndex(request.slot())).id()
+          + " is unreachable)";
+    }
+
+    private void repair() {
+      long now = ticker.read();
+      List<Integer> staleRemote = new ArrayList<>();
+      synchronized (this) {
+        newest = new StateEntry[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+          StateEntry best = null;
+          for (StateEntry[] response : responses) {
+            if (response != null && (best == null || response[i].version() > best.version())) {
+              best = response[i];
+            }
+          }
+          newest[i] = best;
+        }
+        for (int r = 0; r < responses.length; r++) {
+          if (responses[r] != null && r != localRank && isStale(responses[r])) {
+            staleRemote.add(r);
+          }
+        }
+        if (localRank >= 0 && isStale(responses[localRank])) {
+          for (StateEntry entry : newest) {
+            if (!entry.isAbsent()) {
+              storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+            }
+          }
+          stats.readRepairs.increment();
+        }
+        for (int r : staleRemote) {
+          awaitingRepair.add(ring.member(ring.preference(request.slot(), r)).id());
+        }
+      }
+      if (!staleRemote.isEmpty()) {
+        List<StateEntry> present = new ArrayList<>(newest.length);
+        for (StateEntry entry : newest) {
+          if (!entry.isAbsent()) {
+            present.add(entry);
+          }
+        }
+        Replicate repair = new Replicate(id, request.slot(), present, true);
+        for (int r : staleRemote) {
+          stats.readRepairs.increment();
+          send(ring, ring.member(ring.preference(request.slot(), r)).id(), repair);
+        }
+        return; // execute() once the repairs are acknowledged (or time runs out)
+      }
+      execute();
+    }
+
+    private boolean isStale(StateEntry[] response) {
+      for (int i = 0; i < keys.length; i++) {
+        if (response[i].version() < newest[i].version()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    void onReplicateAck(String from) {
+      boolean done;
+      synchronized (this) {
+        if (phase != 1) {
+          return;
+        }
+        awaitingRepair.remove(from);
+        done = awaitingRepair.isEmpty();
+      }
+      if (done) {
+        execute();
+      }
+    }
+
+    /** Runs the command on an up-to-date copy: this node's if it took part, else a repaired one. */
+    private void execute() {
+      int target;
+      synchronized (this) {
+        if (phase != 1) {
+          return;
+        }
+        if (localRank >= 0) {
+          phase = 3;
+          target = -1;
+        } else {
+          target = upToDateRank();
+          executeRank = target;
+          phase = 2;
+        }
+      }
+      if (target < 0) {
+        if (finish()) {
+          sink.reply(executor.execute(request.args(), request.protocol()));
+        }
+        return;
+      }
+      long[] required = new long[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        required[i] = Math.max(newest[i].version(), minVersions[i]);
+      }
+      send(
+          ring,
+          ring.member(ring.preference(request.slot(), target)).id(),
+          new Execute(
+              id,
+              request.slot(),
+              ConsistencyLevel.ONE,
+              request.protocol(),
+              false,
+              request.args(),
+              required));
+    }
+
+    /** A responder that had, or was repaired to, the newest copies; the primary first. */
+    private int upToDateRank() {
+      for (int r = 0; r < responses.length; r++) {
+        if (responses[r] != null && !isStale(responses[r])) {
+          return r;
+        }
+      }
+      for (int r = 0; r < responses.length; r++) {
+        if (responses[r] != null) {
+          return r;
+        }
+      }
+      return 0;
+    }
+
+    @Override
+    void onExecuteReply(String from, ExecuteReply reply) {
+      synchronized (this) {
+        if (phase != 2) {
+          return;
+        }
+      }
+      if (finish()) {
+        sink.reply(reply.reply());
+      }
+    }
+
+    @Override
+    void onTimeout() {
+      int p;
+      synchronized (this) {
+        p = phase;
+      }
+      if (p == 1 && localRank >= 0) {
+        // Repairs unconfirmed, but this node's copy is the newest: answer from it.
+        synchronized (this) {
+          phase = 3;
+        }
+        if (finish()) {
+          sink.reply(executor.execute(request.args(), request.protocol()));
+        }
+        return;
+      }
+      if (finish()) {
+        stats.timeouts.increment();
+        int answered = 0;
+        synchronized (this) {
+          for (StateEntry[] response : responses) {
+            if (response != null) {
+              answered++;
+            }
+          }
+        }
+        sink.reply(
+            RespErrors.error(
+                "TIMEOUT read of slot "
+                    + request.slot()
+                    + ": "
+                    + answered
+                    + " of the "
+                    + required
+                    + " copies it needs answered within "
+                    + settings.requestTimeout().toMillis()
+                    + " ms"));
+      }
+    }
+
+    @Override
+    void answerEpochError(String from, long epoch) {
+      sink.reply(epochError(from, epoch));
+    }
+  }
+
+  /** FLUSHALL waiting for every other member. */
+  private final class FlushCall extends Pending {
+    private final List<String> waiting;
+    private final ReplySink sink;
+
+    FlushCall(long id, long deadlineNanos, List<String> others, ReplySink sink) {
+      super(id, deadlineNanos);
+      this.waiting = new ArrayList<>(others);
+      this.sink = sink;
+    }
+
+    @Override
+    void onFlushAck(String from) {
+      boolean done;
+      synchronized (this) {
+        waiting.remove(from);
+        done = waiting.isEmpty();
+      }
+      if (done && finish()) {
+        sink.reply(RespErrors.OK);
+      }
+    }
+
+    @Override
+    void onTimeout() {
+      if (finish()) {
+        String missing;
+        synchronized (this) {
+          missing = String.join(", ", waiting);
+        }
+        sink.reply(
+            RespErrors.error(
+                "TIMEOUT unknown outcome: FLUSHALL was not confirmed by " + missing
+                    + "; their keys may remain"));
+      }
+    }
+
+    @Override
+    void answerEpochError(String from, long epoch) {
+      sink.reply(epochError(from, epoch));
+    }
+  }
+
+  /**
+   * Outcomes of the writes one coordinator forwarded here, so that a duplicated {@link Execute}
+   * (the simulated network duplicates messages) is answered again rather than run twice.
+   */
+  private static final class WriteLog {
+    static final ExecuteReply IN_PROGRESS =
+        new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS);
+
+    private final java.util.LinkedHashMap<Long, ExecuteReply> outcomes =
+        new java.util.LinkedHashMap<>(64, 0.75f, false) {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<Long, ExecuteReply> eldest) {
+            return size() > REMEMBERED_WRITES_PER_PEER;
+          }
+        };
+
+    /** Returns null (and records the request) if it is new, else what is known of it. */
+    synchronized ExecuteReply begin(long requestId) {
+      ExecuteReply known = outcomes.get(requestId);
+      if (known == null) {
+        outcomes.put(requestId, IN_PROGRESS);
+      }
+      return known;
+    }
+
+    synchronized void finish(long requestId, ExecuteReply reply) {
+      outcomes.put(requestId, reply);
+    }
+  }
+
+  /** RESP replies the cluster writes itself; simple strings and errors read alike in RESP2 and 3. */
+  static final class RespErrors {
+    static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private RespErrors() {}
+
+    static byte[] error(String message) {
+      return ("-" + message.replace('\r', ' ').replace('\n', ' ') + "\r\n")
+          .getBytes(StandardCharsets.UTF_8);
+    }
+  }
+}
