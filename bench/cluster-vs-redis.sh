@@ -148,7 +148,7 @@ if [ "$RUN_OURS" = 1 ]; then
     tail -n 20 "$CLUSTER_LOG" >&2
     die "bin/distributedcache has no working 'local-cluster' command; use --only redis to measure Redis alone"
   fi
-  wait_log_lines "our cluster" "$CLUSTER_PID" "$CLUSTER_LOG" "Ready to accept connections" "$NODES" 180
+  wait_log_lines "our cluster" "$CLUSTER_PID" "$CLUSTER_LOG" "Caught up" "$NODES" 180
   OURS_TARGETS=""
   for ((i = 0; i < NODES; i++)); do
     wait_ping "our node $i" "$CLUSTER_PID" $((BASE_PORT + i)) "$CLUSTER_LOG" 60

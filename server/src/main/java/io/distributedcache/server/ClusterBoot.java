@@ -13,6 +13,7 @@ import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.resp.server.SystemClock;
 import io.distributedcache.transport.NettyPeerTransport;
 import io.distributedcache.transport.TransportStats;
+import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,12 +42,17 @@ final class ClusterBoot implements AutoCloseable {
   private final RespServer server;
   private final NettyPeerTransport transport;
   private final ScheduledExecutorService ticker;
+  private final EventLoopGroup loops;
 
   private ClusterBoot(
-      RespServer server, NettyPeerTransport transport, ScheduledExecutorService ticker) {
+      RespServer server,
+      NettyPeerTransport transport,
+      ScheduledExecutorService ticker,
+      EventLoopGroup loops) {
     this.server = server;
     this.transport = transport;
     this.ticker = ticker;
+    this.loops = loops;
   }
 
   /**
@@ -71,8 +77,12 @@ final class ClusterBoot implements AutoCloseable {
             ring.memberIndex(options.nodeId()));
     node.defaultConsistency(options.consistency());
     InboxRelay relay = new InboxRelay();
+    // One set of event loops for clients and peers: a forwarded request and its answer then
+    // cross fewer threads, which on a small machine is most of a replicated write's cost.
+    EventLoopGroup loops = RespServer.newEventLoopGroup(settings.ioThreads());
     NettyPeerTransport transport =
         NettyPeerTransport.builder(options.self(), options.members(), ring.membershipDigest(), relay)
+            .eventLoopGroup(loops)
             .connectTimeout(Duration.ofSeconds(2))
             .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1))
             .build();
@@ -99,7 +109,7 @@ final class ClusterBoot implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    RespServer server = new RespServer(node);
+    RespServer server = new RespServer(node, loops);
     try {
       transport.start();
       server.start();
@@ -107,6 +117,7 @@ final class ClusterBoot implements AutoCloseable {
       server.close();
       transport.close();
       ticker.shutdownNow();
+      loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
     boolean[] announced = new boolean[1];
@@ -129,19 +140,20 @@ final class ClusterBoot implements AutoCloseable {
         TICK_MILLIS,
         TICK_MILLIS,
         TimeUnit.MILLISECONDS);
-    return new ClusterBoot(server, transport, ticker);
+    return new ClusterBoot(server, transport, ticker, loops);
   }
 
   RespServer server() {
     return server;
   }
 
-  /** Stops the ticker, the client port and the peer port, in that order. */
+  /** Stops the ticker, the client port, the peer port and the event loops, in that order. */
   @Override
   public void close() {
     ticker.shutdownNow();
     server.close();
     transport.close();
+    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   private static Map<String, Object> figures(TransportStats stats) {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Node i (from 1) is {@code n<i>}, serves clients on {@code base-port + i - 1} and its peers on
  * that port + 10000. Each node's output is printed with its id in front. A node that exits on its
- * own is reported and the others keep running.
+ * own is reported and the others keep running. Unless {@code --io-threads} is passed through, each
+ * node gets an equal share of this machine's processors as event loops (at least one).
  */
 @Command(
     name = "local-cluster",
@@ -109,6 +110,14 @@ final class LocalClusterCommand implements Callable<Integer> {
               "--members", members.toString(),
               "--replication-factor", Integer.toString(replicationFactor),
               "--consistency", consistency));
+      if (!extra.contains("--io-threads")) {
+        // The nodes share this machine's processors: one event loop per node and processor
+        // share, so that a request crossing nodes does not also cross threads within a node.
+        command.addAll(
+            List.of(
+                "--io-threads",
+                Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nodes))));
+      }
       command.addAll(extra);
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       processes.add(process);

@@ -126,7 +126,8 @@ final class TransportFixture {
               new byte[][] {bytes(r), bytes(r)},
               new long[] {r.nextLong() >>> 1});
       case 1 ->
-          new ExecuteReply(seq, slot, ExecuteReply.Status.NOT_READY, bytes(r), new long[] {1, 2});
+          new ExecuteReply(
+              seq, slot, ExecuteReply.Status.NOT_READY, bytes(r), new long[] {1, 2}, entries(r));
       case 2 -> new Replicate(seq, slot, entries(r), r.nextBoolean());
       case 3 -> new ReplicateAck(seq, slot);
       case 4 -> new ReadState(seq, slot, new byte[][] {bytes(r)});

@@ -112,7 +112,14 @@ public final class ClusterNode implements PeerInbox {
   private final CommandExecutor executor;
   private final long requestTimeoutNanos;
 
-  private final AtomicLong nextRequestId = new AtomicLong(1);
+  /**
+   * Request ids must not repeat across restarts: a primary remembers the outcome of each forwarded
+   * write by (coordinator, id), and a peer may still answer a request of the previous process, so
+   * a restarted node counting from 1 again would be handed old outcomes for new requests (a write
+   * acknowledged without being run). Starting from the clock's reading puts them beyond every id
+   * an earlier process used, unless the wall clock was stepped back past that process's start.
+   */
+  private final AtomicLong nextRequestId;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicIntegerArray slotStates =
       new java.util.concurrent.atomic.AtomicIntegerArray(SLOT_COUNT);
@@ -148,6 +155,7 @@ public final class ClusterNode implements PeerInbox {
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.requestTimeoutNanos = settings.requestTimeout().toNanos();
+    this.nextRequestId = new AtomicLong(hlc.now());
     ConsistentHashRing ring = rings.current();
     int self = ring.memberIndex(settings.nodeId());
     if (self < 0) {
@@ -269,7 +277,7 @@ public final class ClusterNode implements PeerInbox {
     int primary = ring.primaryIndex(request.slot());
     String primaryId = ring.member(primary).id();
     WriteCompletion done =
-        (status, reply, versions) -> {
+        (status, reply, versions, entries) -> {
           if (status == Status.OK || status == Status.UNKNOWN_OUTCOME) {
             for (int i = 0; i < keys.length && i < versions.length; i++) {
               session.recordWrite(keys[i], versions[i]);
@@ -278,7 +286,8 @@ public final class ClusterNode implements PeerInbox {
           sink.reply(reply);
         };
     if (primaryId.equals(settings.nodeId())) {
-      executeWrite(ring, request.slot(), request.args(), keys, level, request.protocol(), done);
+      executeWrite(
+          ring, request.slot(), request.args(), keys, level, request.protocol(), null, done);
       return;
     }
     if (!outbox.isReachable(primaryId)) {
@@ -339,7 +348,7 @@ public final class ClusterNode implements PeerInbox {
                 deadline(),
                 primary,
                 false,
-                (status, reply, versions) -> {
+                (status, reply, versions, entries) -> {
                   if (status == Status.NOT_READY) {
                     startQuorumRead(ring, request, keys, 1, minVersions, sink);
                   } else {
@@ -442,7 +451,11 @@ public final class ClusterNode implements PeerInbox {
   /** Who hears about the outcome of a write this node executes as primary. */
   @FunctionalInterface
   private interface WriteCompletion {
-    void done(Status status, byte[] reply, long[] versions);
+    /**
+     * @param entries the state the write produced, for a coordinator that replicates the slot
+     *     (empty when the write changed nothing or failed)
+     */
+    void done(Status status, byte[] reply, long[] versions, List<StateEntry> entries);
   }
 
   private void executeWrite(
@@ -452,6 +465,7 @@ public final class ClusterNode implements PeerInbox {
       ByteKey[] keys,
       ConsistencyLevel level,
       int protocol,
+      String coordinatorReplica,
       WriteCompletion done) {
     if (slotStates.get(slot) == SlotState.CATCHING_UP.ordinal()) {
       stats.notReady.increment();
@@ -463,22 +477,29 @@ public final class ClusterNode implements PeerInbox {
                   + " is catching up on its primary "
                   + settings.nodeId()
                   + " after a restart; nothing was written"),
-          NO_VERSIONS);
+          NO_VERSIONS,
+          List.of());
       return;
     }
     int n = ring.replicationFactor();
     int required = level.requiredCopies(n);
     List<String> replicas = new ArrayList<>(n - 1);
     List<String> unreachable = new ArrayList<>();
+    // A coordinator that replicates the slot applies the state from our answer: it is a copy
+    // without a Replicate of its own.
+    int counted = coordinatorReplica == null ? 1 : 2;
     for (int r = 1; r < n; r++) {
       String id = ring.member(ring.preference(slot, r)).id();
+      if (id.equals(coordinatorReplica)) {
+        continue;
+      }
       if (outbox.isReachable(id)) {
         replicas.add(id);
       } else {
         unreachable.add(id);
       }
     }
-    if (1 + replicas.size() < required) {
+    if (counted + replicas.size() < required) {
       stats.failedFast.increment();
       done.done(
           Status.FAILED,
@@ -492,11 +513,12 @@ public final class ClusterNode implements PeerInbox {
                   + " copies of slot "
                   + slot
                   + " but only "
-                  + (1 + replicas.size())
+                  + (counted + replicas.size())
                   + " are reachable ("
                   + String.join(", ", unreachable)
                   + " unreachable); nothing was written"),
-          NO_VERSIONS);
+          NO_VERSIONS,
+          List.of());
       return;
     }
     byte[] reply = executor.execute(args, protocol);
@@ -510,21 +532,25 @@ public final class ClusterNode implements PeerInbox {
         entries.add(toEntry(keys[i], raw, now));
       }
     }
+    List<StateEntry> forCoordinator = coordinatorReplica == null ? List.of() : entries;
+    boolean met = counted >= required;
     if (entries.isEmpty() || replicas.isEmpty()) {
-      done.done(Status.OK, reply, versions);
+      done.done(Status.OK, reply, versions, forCoordinator);
       return;
     }
     PrimaryWrite write =
-        new PrimaryWrite(nextRequestId(), deadline(), level, required, n, reply, versions, done);
-    if (required > 1) {
+        new PrimaryWrite(
+            nextRequestId(), deadline(), level, required, counted, reply, versions,
+            forCoordinator, done);
+    if (!met) {
       pending.put(write.id, write);
     }
-    Replicate replicate = new Replicate(write.id, slot, entries, required > 1);
+    Replicate replicate = new Replicate(write.id, slot, entries, !met);
     for (String id : replicas) {
       send(ring, id, replicate);
     }
-    if (required == 1) {
-      done.done(Status.OK, reply, versions);
+    if (met) {
+      done.done(Status.OK, reply, versions, forCoordinator);
     }
   }
 
@@ -637,7 +663,8 @@ public final class ClusterNode implements PeerInbox {
                 Status.FAILED,
                 RespErrors.error(
                     "TRYAGAIN node " + settings.nodeId() + " is not the primary of slot " + m.slot()),
-                NO_VERSIONS));
+                NO_VERSIONS,
+                List.of()));
         return;
       }
       WriteLog log = writeLogs.computeIfAbsent(from, id -> new WriteLog());
@@ -648,6 +675,9 @@ public final class ClusterNode implements PeerInbox {
         }
         return;
       }
+      int coordinator = ring.memberIndex(from);
+      String coordinatorReplica =
+          coordinator >= 0 && ring.rankOf(coordinator, m.slot()) > 0 ? from : null;
       executeWrite(
           ring,
           m.slot(),
@@ -655,8 +685,10 @@ public final class ClusterNode implements PeerInbox {
           keysOf(m.args()),
           m.level(),
           m.protocol(),
-          (status, reply, versions) -> {
-            ExecuteReply answer = new ExecuteReply(m.requestId(), m.slot(), status, reply, versions);
+          coordinatorReplica,
+          (status, reply, versions, entries) -> {
+            ExecuteReply answer =
+                new ExecuteReply(m.requestId(), m.slot(), status, reply, versions, entries);
             log.finish(m.requestId(), answer);
             send(ring, from, answer);
           });
@@ -680,11 +712,15 @@ public final class ClusterNode implements PeerInbox {
               Status.NOT_READY,
               RespErrors.error("TRYAGAIN the copy of slot " + m.slot() + " on " + settings.nodeId()
                   + " is not caught up"),
-              NO_VERSIONS));
+              NO_VERSIONS,
+              List.of()));
       return;
     }
     byte[] reply = executor.execute(m.args(), m.protocol());
-    send(ring, from, new ExecuteReply(m.requestId(), m.slot(), Status.OK, reply, NO_VERSIONS));
+    send(
+        ring,
+        from,
+        new ExecuteReply(m.requestId(), m.slot(), Status.OK, reply, NO_VERSIONS, List.of()));
   }
 
   /** The keys of a forwarded command; the RESP layer knows where they are. */
@@ -733,9 +769,7 @@ public final class ClusterNode implements PeerInbox {
   public void tick() {
     long now = ticker.read();
     for (Pending p : pending.values()) {
-      if (now - p.deadlineNanos >= 0) {
-        p.onTimeout();
-      }
+      p.onTick(now);
     }
     catchUp.tick(rings.current(), now);
   }
@@ -850,6 +884,13 @@ public final class ClusterNode implements PeerInbox {
 
     abstract void onTimeout();
 
+    /** Time passed; the default answers with {@link #onTimeout()} once the deadline is reached. */
+    void onTick(long nowNanos) {
+      if (nowNanos - deadlineNanos >= 0) {
+        onTimeout();
+      }
+    }
+
     void onPeerDown(int member) {}
 
     void onExecuteReply(String from, ExecuteReply reply) {}
@@ -901,7 +942,17 @@ public final class ClusterNode implements PeerInbox {
         if (reply.status() == Status.UNKNOWN_OUTCOME) {
           stats.unknownOutcomes.increment();
         }
-        done.done(reply.status(), reply.reply(), reply.keyVersions());
+        if (!reply.entries().isEmpty()) {
+          // We replicate this slot: the primary counted us as a copy, so hold the state before
+          // the client hears that the write is acknowledged.
+          long now = ticker.read();
+          for (StateEntry entry : reply.entries()) {
+            if (!entry.isAbsent()) {
+              storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+            }
+          }
+        }
+        done.done(reply.status(), reply.reply(), reply.keyVersions(), reply.entries());
       }
     }
 
@@ -919,14 +970,16 @@ public final class ClusterNode implements PeerInbox {
                       + " within "
                       + settings.requestTimeout().toMillis() * 3 / 2
                       + " ms; the write may or may not have been applied"),
-              NO_VERSIONS);
+              NO_VERSIONS,
+              List.of());
         } else {
           stats.timeouts.increment();
           done.done(
               Status.FAILED,
               RespErrors.error("TIMEOUT no answer from " + targetId + " within "
                   + settings.requestTimeout().toMillis() + " ms"),
-              NO_VERSIONS);
+              NO_VERSIONS,
+              List.of());
         }
       }
     }
@@ -945,16 +998,17 @@ public final class ClusterNode implements PeerInbox {
                 "TIMEOUT unknown outcome: the connection to the primary "
                     + targetId
                     + " closed before it answered; the write may or may not have been applied"),
-            NO_VERSIONS);
+            NO_VERSIONS,
+            List.of());
       } else {
         done.done(Status.NOT_READY, RespErrors.error("TRYAGAIN " + targetId + " disconnected"),
-            NO_VERSIONS);
+            NO_VERSIONS, List.of());
       }
     }
 
     @Override
     void answerEpochError(String from, long epoch) {
-      done.done(Status.FAILED, epochError(from, epoch), NO_VERSIONS);
+      done.done(Status.FAILED, epochError(from, epoch), NO_VERSIONS, List.of());
     }
   }
 
@@ -962,9 +1016,11 @@ public final class ClusterNode implements PeerInbox {
   private final class PrimaryWrite extends Pending {
     final ConsistencyLevel level;
     final int required;
-    final int copies;
+    /** Copies that hold the write without an acknowledgement: this node, and the coordinator. */
+    final int counted;
     final byte[] reply;
     final long[] versions;
+    final List<StateEntry> forCoordinator;
     final WriteCompletion done;
     private final List<String> acked = new ArrayList<>(4);
 
@@ -973,16 +1029,18 @@ public final class ClusterNode implements PeerInbox {
         long deadlineNanos,
         ConsistencyLevel level,
         int required,
-        int copies,
+        int counted,
         byte[] reply,
         long[] versions,
+        List<StateEntry> forCoordinator,
         WriteCompletion done) {
       super(id, deadlineNanos);
       this.level = level;
       this.required = required;
-      this.copies = copies;
+      this.counted = counted;
       this.reply = reply;
       this.versions = versions;
+      this.forCoordinator = forCoordinator;
       this.done = done;
     }
 
@@ -993,10 +1051,10 @@ public final class ClusterNode implements PeerInbox {
         if (!acked.contains(from)) {
           acked.add(from);
         }
-        met = 1 + acked.size() >= required;
+        met = counted + acked.size() >= required;
       }
       if (met && finish()) {
-        done.done(Status.OK, reply, versions);
+        done.done(Status.OK, reply, versions, forCoordinator);
       }
     }
 
@@ -1005,7 +1063,7 @@ public final class ClusterNode implements PeerInbox {
       if (finish()) {
         int confirmed;
         synchronized (this) {
-          confirmed = 1 + acked.size();
+          confirmed = counted + acked.size();
         }
         stats.unknownOutcomes.increment();
         done.done(
@@ -1020,14 +1078,15 @@ public final class ClusterNode implements PeerInbox {
                     + " copies it needs within "
                     + settings.requestTimeout().toMillis()
                     + " ms; it is applied on the primary and may or may not survive"),
-            versions);
+            versions,
+            forCoordinator);
       }
     }
 
     @Override
     void answerEpochError(String from, long epoch) {
       stats.unknownOutcomes.increment();
-      done.done(Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions);
+      done.done(Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions, forCoordinator);
     }
   }
 
@@ -1044,6 +1103,13 @@ public final class ClusterNode implements PeerInbox {
     int localRank = -1;
     private int phase; // 0 collecting, 1 repairing, 2 executing remotely
     private StateEntry[] newest;
+
+    /**
+     * Repairs may wait this long (half the request's time); then the read goes on without their
+     * acknowledgements, on a copy known to be up to date, rather than fail a read whose answer is
+     * known.
+     */
+    private long repairDeadlineNanos;
     private final List<String> awaitingRepair = new ArrayList<>();
     private int executeRank = -1;
 
@@ -1238,6 +1304,9 @@ public final class ClusterNode implements PeerInbox {
             present.add(entry);
           }
         }
+        synchronized (this) {
+          repairDeadlineNanos = ticker.read() + requestTimeoutNanos / 2;
+        }
         Replicate repair = new Replicate(id, request.slot(), present, true);
         for (int r : staleRemote) {
           stats.readRepairs.increment();
@@ -1339,6 +1408,18 @@ public final class ClusterNode implements PeerInbox {
     }
 
     @Override
+    void onTick(long nowNanos) {
+      boolean repairsOverdue;
+      synchronized (this) {
+        repairsOverdue = phase == 1 && nowNanos - repairDeadlineNanos >= 0;
+      }
+      if (repairsOverdue) {
+        execute();
+      }
+      super.onTick(nowNanos);
+    }
+
+    @Override
     void onTimeout() {
       int p;
       synchronized (this) {
@@ -1433,7 +1514,7 @@ public final class ClusterNode implements PeerInbox {
    */
   private static final class WriteLog {
     static final ExecuteReply IN_PROGRESS =
-        new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS);
+        new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS, List.of());
 
     private final java.util.LinkedHashMap<Long, ExecuteReply> outcomes =
         new java.util.LinkedHashMap<>(64, 0.75f, false) {

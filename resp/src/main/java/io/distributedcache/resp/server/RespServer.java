@@ -50,11 +50,32 @@ public final class RespServer implements AutoCloseable {
   private static final Duration MAX_FORWARD_SKEW = Duration.ofSeconds(60);
 
   private final NodeContext node;
+  private final EventLoopGroup sharedGroup;
   private EventLoopGroup group;
   private Channel serverChannel;
 
   public RespServer(NodeContext node) {
+    this(node, null);
+  }
+
+  /**
+   * A server on event loops it does not own: the peer transport runs on the same loops, so a
+   * request forwarded to a peer and its answer hop between fewer threads. {@link #close()} leaves
+   * {@code sharedGroup} running; its owner shuts it down.
+   */
+  public RespServer(NodeContext node, EventLoopGroup sharedGroup) {
     this.node = node;
+    this.sharedGroup = sharedGroup;
+  }
+
+  /**
+   * Event loops for a server with {@code ioThreads} threads (0: one per processor), epoll where
+   * available: for callers that share them ({@link #RespServer(NodeContext, EventLoopGroup)}).
+   */
+  public static EventLoopGroup newEventLoopGroup(int ioThreads) {
+    int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+    return new MultiThreadIoEventLoopGroup(
+        threads, Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
   /**
@@ -97,9 +118,13 @@ public final class RespServer implements AutoCloseable {
     int threads =
         settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
     boolean epoll = Epoll.isAvailable();
-    group =
-        new MultiThreadIoEventLoopGroup(
-            threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    group = sharedGroup != null ? sharedGroup : newEventLoopGroup(threads);
+    if (sharedGroup != null) {
+      threads = 0;
+      for (io.netty.util.concurrent.EventExecutor ignored : sharedGroup) {
+        threads++;
+      }
+    }
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     ByteCounter counter = new ByteCounter(node.stats());
@@ -193,7 +218,9 @@ public final class RespServer implements AutoCloseable {
       serverChannel = null;
     }
     if (group != null) {
-      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      if (group != sharedGroup) {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      }
       group = null;
     }
   }

@@ -13,9 +13,18 @@ import java.util.Objects;
  * @param keyVersions for a write, per key of the command in argument order, the version now
  *     stored by the primary ({@link StateEntry#ABSENT} if none); the coordinator remembers them
  *     for read-your-own-writes. Empty for reads.
+ * @param entries for a write whose coordinator is itself a replica of the slot, the state the
+ *     write produced: the coordinator applies it and counts as one of the copies, so the primary
+ *     sends it no separate {@link Replicate} and a QUORUM write of three copies costs one round
+ *     trip. Empty otherwise.
  */
 public record ExecuteReply(
-    long requestId, int slot, Status status, byte[] reply, long[] keyVersions)
+    long requestId,
+    int slot,
+    Status status,
+    byte[] reply,
+    long[] keyVersions,
+    java.util.List<StateEntry> entries)
     implements PeerMessage {
 
   /** What happened to the request. */
@@ -47,5 +56,6 @@ public record ExecuteReply(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(reply, "reply");
     Objects.requireNonNull(keyVersions, "keyVersions");
+    entries = java.util.List.copyOf(Objects.requireNonNull(entries, "entries"));
   }
 }

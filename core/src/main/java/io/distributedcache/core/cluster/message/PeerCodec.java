@@ -39,7 +39,8 @@ import java.util.Objects;
  *    1   Hello           -1    string nodeId, i64 membershipDigest
  *    2   Execute         slot  i64 requestId, u8 level, i32 protocol, u8 write,
  *                              list&lt;bytes&gt; args, list&lt;i64&gt; minVersions
- *    3   ExecuteReply    slot  i64 requestId, u8 status, bytes reply, list&lt;i64&gt; keyVersions
+ *    3   ExecuteReply    slot  i64 requestId, u8 status, bytes reply, list&lt;i64&gt; keyVersions,
+ *                              list&lt;entry&gt; entries
  *    4   Replicate       slot  i64 requestId, u8 ackRequested, list&lt;entry&gt; entries
  *    5   ReplicateAck    slot  i64 requestId
  *    6   ReadState       slot  i64 requestId, list&lt;bytes&gt; keys
@@ -293,6 +294,7 @@ public final class PeerCodec {
       w.u8(m.status().ordinal());
       w.bytes(m.reply());
       w.longs(m.keyVersions());
+      w.entries(m.entries());
     } else if (body instanceof Replicate m) {
       w.i64(m.requestId());
       w.bool(m.ackRequested());
@@ -360,7 +362,7 @@ public final class PeerCodec {
               ExecuteReply.Status.ofOrdinal(in.ordinal("status", STATUSES));
           byte[] reply = in.bytes("reply", false);
           long[] keyVersions = in.longs("keyVersions");
-          return new ExecuteReply(requestId, slot, status, reply, keyVersions);
+          return new ExecuteReply(requestId, slot, status, reply, keyVersions, in.entries());
         }
       case REPLICATE:
         {

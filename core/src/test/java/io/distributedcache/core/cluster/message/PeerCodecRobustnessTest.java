@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -135,7 +136,7 @@ class PeerCodecRobustnessTest {
       new DigestRequest(1, new int[0]),
       new DigestReply(1, new int[0], new long[0]),
       new SyncRequest(1, new int[0]),
-      new ExecuteReply(1, 2, ExecuteReply.Status.OK, new byte[0], new long[0]),
+      new ExecuteReply(1, 2, ExecuteReply.Status.OK, new byte[0], new long[0], List.of()),
     };
     for (PeerMessage body : oneList) {
       byte[] frame = PeerCodec.encode(new Envelope(0, 0, body));

@@ -237,7 +237,7 @@ class PeerCodecTest {
     byte[] reply =
         PeerCodec.encode(
             new Envelope(
-                0, 0, new ExecuteReply(1, 2, ExecuteReply.Status.OK, new byte[0], new long[0])));
+                0, 0, new ExecuteReply(1, 2, ExecuteReply.Status.OK, new byte[0], new long[0], List.of())));
     reply[PeerCodec.HEADER_BYTES + 8] = 4;
     assertRefused(reply, "invalid status ordinal 4");
   }
