@@ -62,6 +62,16 @@ import java.util.random.RandomGenerator;
  *       thread that made the change.
  * </ul>
  *
+ * <h2>An expired value is a delete at its own version</h2>
+ *
+ * A value past its deadline is not forgotten at once: for the tombstone grace period it stays, as a
+ * tombstone carrying the value's version ({@link #getRaw} shows it so; the first mutation or sweep
+ * that meets it stores it so, counting the expiry and firing {@link KeyEvent#EXPIRED} once). A copy
+ * of that same write, or an older one, arriving later from a replica whose deadline is a transit
+ * later is therefore refused by {@link #applyIfNewer} like any stale write, instead of coming back
+ * to life, and a newer write still wins. Caffeine's own expiry is set to the deadline plus the
+ * grace; every read checks the deadline itself.
+ *
  * <h2>Lag of Caffeine's expiry</h2>
  *
  * Caffeine's timer wheel removes an expired entry only when its lowest wheel ticks (every 2^30 ns,
@@ -174,7 +184,7 @@ public final class CacheStorage {
         Caffeine.newBuilder()
             .ticker(ticker::read)
             .executor(Runnable::run)
-            .expireAfter(new DeadlineExpiry())
+            .expireAfter(new DeadlineExpiry(settings.tombstoneGrace().toNanos()))
             .evictionListener(this::onPolicyRemoval);
     if (settings.maxMemoryBytes() > 0) {
       builder.maximumWeight(settings.maxMemoryBytes()).weigher(CacheStorage::weigh);
@@ -193,7 +203,7 @@ public final class CacheStorage {
    */
   public VersionedValue getLive(ByteKey key) {
     VersionedValue value = cache.getIfPresent(key);
-    return value == null || value.isTombstone() ? null : value;
+    return value == null || !value.isLive(ticker.read()) ? null : value;
   }
 
   /**
@@ -211,10 +221,27 @@ public final class CacheStorage {
 
   /**
    * Returns what is stored for {@code key}, tombstones included, or {@code null}; never an expired
-   * value.
+   * value: a value past its deadline is shown as the tombstone it has become (same version).
    */
   public VersionedValue getRaw(ByteKey key) {
-    return cache.getIfPresent(key);
+    return asStored(cache.getIfPresent(key), ticker.read());
+  }
+
+  /** A value past its deadline as what it is now: a tombstone at its version, or nothing. */
+  private VersionedValue asStored(VersionedValue value, long nowNanos) {
+    if (value == null || value.isTombstone() || value.isLive(nowNanos)) {
+      return value;
+    }
+    return expiredTombstone(value, nowNanos);
+  }
+
+  /** The tombstone an expired value turns into; null once the grace after its deadline is over. */
+  private VersionedValue expiredTombstone(VersionedValue expired, long nowNanos) {
+    long until = VersionedValue.deadlineAfter(expired.deadlineNanos(), tombstoneGraceNanos);
+    if (tombstoneGraceNanos == 0 || nowNanos - until >= 0) {
+      return null;
+    }
+    return VersionedValue.tombstone(expired.version(), until);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -343,12 +370,19 @@ public final class CacheStorage {
     for (int visited = 0; visited < SLOT_COUNT && examined < SWEEP_KEYS_PER_RUN; visited++) {
       Set<ByteKey> keys = slotIndex.get(slot);
       if (keys != null) {
+        long now = ticker.read();
         for (ByteKey key : keys) {
           examined++;
-          if (policy.getIfPresentQuietly(key) == null) {
+          VersionedValue value = policy.getIfPresentQuietly(key);
+          if (value == null) {
             // Caffeine's compute evicts an expired entry (our listener does the bookkeeping) and
             // passes null on; a concurrently rewritten live value is handed back unchanged.
             map.compute(key, KEEP_UNLESS_EXPIRED);
+          } else if (!value.isTombstone() && !value.isLive(now)) {
+            // Past its deadline: a mutation that changes nothing stores it as its tombstone.
+            Mutation mutation = new Mutation((k, v) -> v, false);
+            map.compute(key, mutation);
+            mutation.publish(key);
           }
         }
       }
@@ -518,8 +552,9 @@ public final class CacheStorage {
     if (keys == null) {
       return;
     }
+    long now = ticker.read();
     for (ByteKey key : keys) {
-      VersionedValue value = policy.getIfPresentQuietly(key);
+      VersionedValue value = asStored(policy.getIfPresentQuietly(key), now);
       if (value != null) {
         action.accept(key, value);
       }
@@ -617,9 +652,10 @@ public final class CacheStorage {
    */
   public void forEachLiveKey(Consumer<ByteKey> action) {
     Objects.requireNonNull(action, "action");
+    long now = ticker.read();
     map.forEach(
         (key, value) -> {
-          if (!value.isTombstone()) {
+          if (value.isLive(now)) {
             action.accept(key);
           }
         });
@@ -802,7 +838,7 @@ public final class CacheStorage {
 
   private boolean isLiveQuietly(ByteKey key) {
     VersionedValue value = policy.getIfPresentQuietly(key);
-    return value != null && !value.isTombstone();
+    return value != null && value.isLive(ticker.read());
   }
 
   private static int checkSlot(int slot) {
@@ -856,6 +892,14 @@ public final class CacheStorage {
       // Caffeine has already evicted (and passed as null) an entry it saw expired; we check again
       // with a later reading so that the function never sees a value past its deadline.
       long now = ticker.read();
+      if (stored != null && !stored.isTombstone() && !stored.isLive(now)) {
+        // The value ran out: from here on it is a delete at its own version (see the class note).
+        VersionedValue tombstone = expiredTombstone(stored, now);
+        expired = true;
+        expirations.increment();
+        account(key, stored, tombstone);
+        stored = tombstone;
+      }
       VersionedValue visible = stored != null && stored.isLive(now) ? stored : null;
       live = visible;
       VersionedValue next;
@@ -883,10 +927,6 @@ public final class CacheStorage {
         }
       }
       result = next;
-      if (stored != null && !stored.isTombstone() && visible == null) {
-        expired = true;
-        expirations.increment();
-      }
       account(key, stored, next);
       if (next != null && !next.isTombstone()) {
         event = KeyEvent.WRITTEN;
@@ -908,15 +948,31 @@ public final class CacheStorage {
 
   /** Variable expiry at each value's own deadline; reads do not extend it. */
   private static final class DeadlineExpiry implements Expiry<ByteKey, VersionedValue> {
+    private final long graceNanos;
+
+    DeadlineExpiry(long graceNanos) {
+      this.graceNanos = graceNanos;
+    }
+
+    /** Tombstones go at their deadline; values stay the grace beyond theirs (the class note). */
+    private long lifetime(VersionedValue value, long currentTime) {
+      long remaining = value.remainingNanos(currentTime);
+      if (value.isTombstone() || remaining == Long.MAX_VALUE) {
+        return remaining;
+      }
+      long extended = remaining + graceNanos;
+      return extended < remaining ? Long.MAX_VALUE : extended;
+    }
+
     @Override
     public long expireAfterCreate(ByteKey key, VersionedValue value, long currentTime) {
-      return value.remainingNanos(currentTime);
+      return lifetime(value, currentTime);
     }
 
     @Override
     public long expireAfterUpdate(
         ByteKey key, VersionedValue value, long currentTime, long currentDuration) {
-      return value.remainingNanos(currentTime);
+      return lifetime(value, currentTime);
     }
 
     @Override

@@ -95,18 +95,47 @@ class CacheStorageTest {
   }
 
   @Test
-  void aValueExpiresExactlyAtItsDeadline() {
-    storage.put(key("t"), valueWithTtl("x", 5 * SEC));
+  void aValueExpiresExactlyAtItsDeadlineAndStaysATombstoneForTheGrace() {
+    VersionedValue written = valueWithTtl("x", 5 * SEC);
+    storage.put(key("t"), written);
     clock.advance(Duration.ofNanos(5 * SEC - 1));
     assertThat(storage.getLive(key("t"))).isNotNull();
     clock.advance(Duration.ofNanos(1));
     assertThat(storage.getLive(key("t"))).isNull();
-    assertThat(storage.getRaw(key("t"))).isNull();
+    VersionedValue raw = storage.getRaw(key("t"));
+    assertThat(raw.isTombstone()).isTrue();
+    assertThat(raw.version()).isEqualTo(written.version());
     storage.runMaintenance();
     assertThat(storage.size()).isZero();
+    assertThat(storage.tombstones()).isEqualTo(1);
     assertThat(storage.expirations()).isEqualTo(1);
     assertThat(storage.slotKeyCount(key("t").slot())).isZero();
     assertThat(events).containsExactly("WRITTEN t", "EXPIRED t");
+    // The grace (10 s by default) over, nothing is left.
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(storage.getRaw(key("t"))).isNull();
+    storage.runMaintenance();
+    assertThat(storage.tombstones()).isZero();
+    assertThat(storage.expirations()).isEqualTo(1);
+    assertThat(events).containsExactly("WRITTEN t", "EXPIRED t");
+  }
+
+  /**
+   * The simulator's finding: a replica whose copy expires a transit later, or one that missed the
+   * TTL write, must not bring back what expired here.
+   */
+  @Test
+  void anExpiredValueRefusesTheSameOrAnOlderCopyButNotANewerWrite() {
+    VersionedValue older = value("v1");
+    VersionedValue expiring = valueWithTtl("v2", SEC);
+    storage.put(key("k"), expiring);
+    clock.advance(Duration.ofMillis(1500));
+    assertThat(storage.applyIfNewer(key("k"), expiring)).isFalse();
+    assertThat(storage.applyIfNewer(key("k"), older)).isFalse();
+    assertThat(storage.getLive(key("k"))).isNull();
+    VersionedValue newer = value("v3");
+    assertThat(storage.applyIfNewer(key("k"), newer)).isTrue();
+    assertThat(storage.getLive(key("k"))).isSameAs(newer);
   }
 
   /**
@@ -120,7 +149,9 @@ class CacheStorageTest {
     storage.runMaintenance();
     assertThat(storage.size()).isZero();
     assertThat(storage.expirations()).isEqualTo(1);
-    assertThat(storage.weightedBytes()).isZero();
+    // What is left is the tombstone: the key and the entry overhead, no value.
+    assertThat(storage.weightedBytes())
+        .isEqualTo(CacheStorage.ENTRY_OVERHEAD_BYTES + key("t").length());
   }
 
   @Test
