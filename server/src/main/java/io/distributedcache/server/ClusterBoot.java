@@ -189,5 +189,10 @@ final class ClusterBoot implements AutoCloseable {
     public void onPeerDown(String nodeId) {
       target.onPeerDown(nodeId);
     }
+
+    @Override
+    public void onInboundConnection(String nodeId) {
+      target.onInboundConnection(nodeId);
+    }
   }
 }

@@ -65,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * <p>A closed or failed outbound connection is dialed again after an exponential backoff with
  * jitter: the n-th consecutive failure waits a random time in {@code [d/2, d]} with {@code d =
  * min(reconnectBackoffMin * 2^n, reconnectBackoffMax)}. Messages sent while a peer is unreachable
- * are dropped, not buffered: the sender's timeouts deal with the loss.
+ * are dropped, not buffered: the sender's timeouts deal with the loss. A peer that does not keep up
+ * (more than the high water mark buffered for it) has its connection closed, so that no message is
+ * ever lost silently on a connection that stays up; the inbox of the receiving side hears of every
+ * new inbound connection ({@link PeerInbox#onInboundConnection}).
  *
  * <h2>Threading</h2>
  *
@@ -282,13 +285,16 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       case OVERLOADED_FIRST:
         if (link.claimOverloadWarning(System.nanoTime(), OVERLOAD_WARNING_INTERVAL.toNanos())) {
           log.warn(
-              "peer {} is not keeping up: over {} bytes buffered for it; dropping messages to it"
-                  + " until it catches up",
+              "peer {} is not keeping up: over {} bytes buffered for it; closing the connection"
+                  + " (it reconnects and compares its copies)",
               nodeId,
               highWaterMarkBytes);
         } else {
           log.debug("peer {} is not keeping up again", nodeId);
         }
+        // A message dropped on a live connection would be a silent gap in what the peer has;
+        // closing makes the gap visible on both sides (down here, a new connection there).
+        connection.channel().close();
         messagesDropped.increment();
         return false;
       default:
@@ -422,6 +428,18 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       inbox.onPeerUp(link.member().id());
     } catch (RuntimeException e) {
       log.error("inbox failed on peer {} up", link.member().id(), e);
+    }
+  }
+
+  /**
+   * A peer's connection to us completed its Hello: tell the inbox, which learns that what the peer
+   * sent on an earlier connection may be lost. On the channel's loop.
+   */
+  void inboundReady(String peerId) {
+    try {
+      inbox.onInboundConnection(peerId);
+    } catch (RuntimeException e) {
+      log.error("inbox failed on inbound connection from {}", peerId, e);
     }
   }
 

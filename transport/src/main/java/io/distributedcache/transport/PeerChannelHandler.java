@@ -149,6 +149,7 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
     if (link == null) {
       ctx.writeAndFlush(Unpooled.wrappedBuffer(transport.helloPayload()));
       log.debug("accepted connection from peer {} at {}", peerId, ctx.channel().remoteAddress());
+      transport.inboundReady(peerId);
     } else {
       transport.outboundReady(link, ctx.channel());
     }

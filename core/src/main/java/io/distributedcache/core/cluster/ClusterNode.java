@@ -72,9 +72,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       it serves nothing from those copies, and refuses writes as their primary, until it has
  *       pulled the slot from a caught-up primary, or from enough caught-up replicas that any
  *       QUORUM write must be among them ({@code N - majority(N) + 1}), or from every other replica.
- *       A replica that reconnects to a primary marks the primary's slots {@link SlotState#SUSPECT}
- *       (its ONE reads go to the primary) until a digest comparison, and a transfer of the slots
- *       that differ, has brought it up to date. The same comparison runs periodically.
+ *       When the connection between a replica and a primary comes back (in either direction), the
+ *       replica marks the primary's slots {@link SlotState#SUSPECT}: it may have missed writes,
+ *       and even a delete whose tombstone has since expired everywhere else, so the copy answers
+ *       no read (ONE reads go to the primary, QUORUM reads to other copies) until a digest
+ *       comparison, and a transfer of the slots that differ, has brought it up to date. The same
+ *       comparison runs periodically.
  *   <li><b>Threads.</b> Many threads call in at once (client event loops, transport threads, the
  *       ticking thread). Shared tables are concurrent maps; each in-flight request is a small
  *       object whose transitions are synchronized on itself; slot states are an atomic array.
@@ -87,7 +90,10 @@ public final class ClusterNode implements PeerInbox {
   public enum SlotState {
     /** Up to date: serves reads and, on the primary, writes. */
     READY,
-    /** Reconnected to the primary after a gap: serves quorum reads, but not ONE reads. */
+    /**
+     * Reconnected to the primary after a gap, not compared yet: serves no read; still applies
+     * replication and, on its primary, writes.
+     */
     SUSPECT,
     /** After a restart, before the first catch-up: serves nothing. */
     CATCHING_UP
@@ -422,9 +428,12 @@ public final class ClusterNode implements PeerInbox {
       for (int r = 0; r < n; r++) {
         int member = ring.preference(slot, r);
         if (member == self) {
-          if (slotStates.get(slot) != SlotState.CATCHING_UP.ordinal()) {
+          // A suspect copy may lack a delete whose tombstone is gone elsewhere: only a ready copy
+          // takes part in a comparison, where its "I have an older value" would win.
+          if (slotStates.get(slot) == SlotState.READY.ordinal()) {
             read.localRank = r;
             read.responses[r] = localState(keys);
+            read.answeredAtNanos[r] = ticker.read();
           } else {
             read.refused[r] = true;
           }
@@ -604,6 +613,15 @@ public final class ClusterNode implements PeerInbox {
     catchUp.onPeerUp(rings.current(), nodeId);
   }
 
+  /**
+   * A peer reconnected to us: replication it sent before may be lost, so the copies of its slots
+   * are suspect until compared with it.
+   */
+  @Override
+  public void onInboundConnection(String nodeId) {
+    catchUp.onPeerUp(rings.current(), nodeId);
+  }
+
   @Override
   public void onPeerDown(String nodeId) {
     ConsistentHashRing ring = rings.current();
@@ -668,10 +686,11 @@ public final class ClusterNode implements PeerInbox {
         return;
       }
       WriteLog log = writeLogs.computeIfAbsent(from, id -> new WriteLog());
-      ExecuteReply earlier = log.begin(m.requestId());
+      WriteLog.Outcome earlier = log.begin(m.requestId());
       if (earlier != null) {
         if (earlier != WriteLog.IN_PROGRESS) {
-          send(ring, from, earlier); // a duplicate of a finished write: same answer, no re-run
+          // A duplicate of a finished write: the same answer, no re-run.
+          send(ring, from, earlier.replay(ticker.read()));
         }
         return;
       }
@@ -689,7 +708,7 @@ public final class ClusterNode implements PeerInbox {
           (status, reply, versions, entries) -> {
             ExecuteReply answer =
                 new ExecuteReply(m.requestId(), m.slot(), status, reply, versions, entries);
-            log.finish(m.requestId(), answer);
+            log.finish(m.requestId(), answer, ticker.read());
             send(ring, from, answer);
           });
       return;
@@ -747,7 +766,7 @@ public final class ClusterNode implements PeerInbox {
   }
 
   private void onReadState(ConsistentHashRing ring, String from, ReadState m) {
-    if (slotStates.get(m.slot()) == SlotState.CATCHING_UP.ordinal()) {
+    if (slotStates.get(m.slot()) != SlotState.READY.ordinal()) {
       send(ring, from, new ReadStateReply(m.requestId(), m.slot(), false, List.of()));
       return;
     }
@@ -842,6 +861,16 @@ public final class ClusterNode implements PeerInbox {
     }
     long remaining = raw.hasDeadline() ? Math.max(0, raw.remainingNanos(nowNanos)) : StateEntry.NO_TTL;
     return new StateEntry(key.bytes(), raw.value(), raw.version(), remaining);
+  }
+
+  /** {@code entry} as it stands {@code heldNanos} after its TTL was measured. */
+  static StateEntry aged(StateEntry entry, long heldNanos) {
+    long remaining = entry.remainingTtlNanos();
+    if (remaining == StateEntry.NO_TTL || entry.value() == null || heldNanos <= 0) {
+      return entry;
+    }
+    return new StateEntry(
+        entry.key(), entry.value(), entry.version(), Math.max(0, remaining - heldNanos));
   }
 
   /** The stored form of a received state: a deadline on this node's own ticker. */
@@ -1021,6 +1050,8 @@ public final class ClusterNode implements PeerInbox {
     final byte[] reply;
     final long[] versions;
     final List<StateEntry> forCoordinator;
+    /** When the TTLs in {@link #forCoordinator} were measured; they age while we wait. */
+    final long measuredAtNanos = ticker.read();
     final WriteCompletion done;
     private final List<String> acked = new ArrayList<>(4);
 
@@ -1044,6 +1075,15 @@ public final class ClusterNode implements PeerInbox {
       this.done = done;
     }
 
+    private List<StateEntry> forCoordinatorNow() {
+      long held = ticker.read() - measuredAtNanos;
+      List<StateEntry> result = new ArrayList<>(forCoordinator.size());
+      for (StateEntry entry : forCoordinator) {
+        result.add(aged(entry, held));
+      }
+      return result;
+    }
+
     @Override
     void onReplicateAck(String from) {
       boolean met;
@@ -1054,7 +1094,7 @@ public final class ClusterNode implements PeerInbox {
         met = counted + acked.size() >= required;
       }
       if (met && finish()) {
-        done.done(Status.OK, reply, versions, forCoordinator);
+        done.done(Status.OK, reply, versions, forCoordinatorNow());
       }
     }
 
@@ -1079,14 +1119,15 @@ public final class ClusterNode implements PeerInbox {
                     + settings.requestTimeout().toMillis()
                     + " ms; it is applied on the primary and may or may not survive"),
             versions,
-            forCoordinator);
+            forCoordinatorNow());
       }
     }
 
     @Override
     void answerEpochError(String from, long epoch) {
       stats.unknownOutcomes.increment();
-      done.done(Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions, forCoordinator);
+      done.done(
+          Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions, forCoordinatorNow());
     }
   }
 
@@ -1099,6 +1140,8 @@ public final class ClusterNode implements PeerInbox {
     final long[] minVersions;
     final ReplySink sink;
     final StateEntry[][] responses;
+    /** Per response, the ticker reading when it was taken or arrived: TTLs in it age from then. */
+    final long[] answeredAtNanos;
     final boolean[] refused;
     int localRank = -1;
     private int phase; // 0 collecting, 1 repairing, 2 executing remotely
@@ -1130,6 +1173,7 @@ public final class ClusterNode implements PeerInbox {
       this.minVersions = minVersions;
       this.sink = sink;
       this.responses = new StateEntry[ring.replicationFactor()][];
+      this.answeredAtNanos = new long[ring.replicationFactor()];
       this.refused = new boolean[ring.replicationFactor()];
     }
 
@@ -1152,6 +1196,7 @@ public final class ClusterNode implements PeerInbox {
           refused[rank] = true;
         } else {
           responses[rank] = reply.entries().toArray(new StateEntry[0]);
+          answeredAtNanos[rank] = ticker.read();
         }
       }
       advance();
@@ -1273,12 +1318,17 @@ public final class ClusterNode implements PeerInbox {
         newest = new StateEntry[keys.length];
         for (int i = 0; i < keys.length; i++) {
           StateEntry best = null;
-          for (StateEntry[] response : responses) {
+          long bestAt = now;
+          for (int r = 0; r < responses.length; r++) {
+            StateEntry[] response = responses[r];
             if (response != null && (best == null || response[i].version() > best.version())) {
               best = response[i];
+              bestAt = answeredAtNanos[r];
             }
           }
-          newest[i] = best;
+          // The newest copy may have waited here for slower responders: the copies it repairs
+          // must not outlive the key's TTL by that wait.
+          newest[i] = aged(best, now - bestAt);
         }
         for (int r = 0; r < responses.length; r++) {
           if (responses[r] != null && r != localRank && isStale(responses[r])) {
@@ -1513,30 +1563,47 @@ public final class ClusterNode implements PeerInbox {
    * (the simulated network duplicates messages) is answered again rather than run twice.
    */
   private static final class WriteLog {
-    static final ExecuteReply IN_PROGRESS =
-        new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS, List.of());
+    static final Outcome IN_PROGRESS =
+        new Outcome(new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS, List.of()), 0);
 
-    private final java.util.LinkedHashMap<Long, ExecuteReply> outcomes =
+    /** An answer and when it was built: the TTLs in its entries age from then. */
+    record Outcome(ExecuteReply reply, long builtAtNanos) {
+      /** The answer again, as it stands at {@code nowNanos}. */
+      ExecuteReply replay(long nowNanos) {
+        if (reply.entries().isEmpty()) {
+          return reply;
+        }
+        List<StateEntry> entries = new ArrayList<>(reply.entries().size());
+        for (StateEntry entry : reply.entries()) {
+          entries.add(aged(entry, nowNanos - builtAtNanos));
+        }
+        return new ExecuteReply(
+            reply.requestId(), reply.slot(), reply.status(), reply.reply(), reply.keyVersions(),
+            entries);
+      }
+    }
+
+    private final java.util.LinkedHashMap<Long, Outcome> outcomes =
         new java.util.LinkedHashMap<>(64, 0.75f, false) {
           private static final long serialVersionUID = 1L;
 
           @Override
-          protected boolean removeEldestEntry(Map.Entry<Long, ExecuteReply> eldest) {
+          protected boolean removeEldestEntry(Map.Entry<Long, Outcome> eldest) {
             return size() > REMEMBERED_WRITES_PER_PEER;
           }
         };
 
     /** Returns null (and records the request) if it is new, else what is known of it. */
-    synchronized ExecuteReply begin(long requestId) {
-      ExecuteReply known = outcomes.get(requestId);
+    synchronized Outcome begin(long requestId) {
+      Outcome known = outcomes.get(requestId);
       if (known == null) {
         outcomes.put(requestId, IN_PROGRESS);
       }
       return known;
     }
 
-    synchronized void finish(long requestId, ExecuteReply reply) {
-      outcomes.put(requestId, reply);
+    synchronized void finish(long requestId, ExecuteReply reply, long builtAtNanos) {
+      outcomes.put(requestId, new Outcome(reply, builtAtNanos));
     }
   }
 

@@ -16,4 +16,12 @@ public interface PeerInbox {
 
   /** The last connection to {@code nodeId} closed or failed. */
   void onPeerDown(String nodeId);
+
+  /**
+   * {@code nodeId} opened a new connection to this node and completed its Hello: whatever it sent
+   * on an earlier connection that broke may have been lost (its own connection state is its
+   * business; this is the receiving side's only sign of the gap). Transports that cannot tell
+   * need not call it.
+   */
+  default void onInboundConnection(String nodeId) {}
 }
