@@ -150,7 +150,18 @@ public final class ServerProcess implements AutoCloseable {
    * for anything. {@code port} is only remembered for {@link #port()}; pass 0 if unknown.
    */
   public static ServerProcess launch(List<String> args, int port) {
-    List<String> cmd = new ArrayList<>();
+    return launch(List.of(), args, port);
+  }
+
+  /**
+   * Like {@link #launch(List, int)}, with {@code prefix} in front of the {@code java} command, e.g.
+   * {@code env FAKETIME=+1h LD_PRELOAD=...}. The prefix must exec the command rather than fork
+   * it ({@code env}, {@code nice} and {@code taskset} do; the {@code faketime} wrapper forks,
+   * waits and does not pass SIGTERM on): {@link #pid()}, {@link #stop} and {@link #close()} act
+   * on the process that was started, which must therefore end up being the server itself.
+   */
+  public static ServerProcess launch(List<String> prefix, List<String> args, int port) {
+    List<String> cmd = new ArrayList<>(prefix);
     if (referenceMode()) {
       cmd.add(System.getProperty("distributedcache.it.reference"));
       List<String> rest = new ArrayList<>(args);

@@ -55,9 +55,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Both sides open with a {@link Hello} (node id and membership digest). The accepting side
  * answers only a Hello it accepts, from another member with the same membership digest. A peer is
- * <em>reachable</em> ({@link #isReachable}, {@link PeerInbox#onPeerUp}) once its outbound
- * connection is established, our Hello written and the peer's answering Hello received; it goes
- * down ({@link PeerInbox#onPeerDown}) when that connection closes. Whatever breaks the protocol on
+ * <em>reachable</em> ({@link #isReachable}, {@link PeerInbox#onPeerUp}) once both directions are
+ * open: our outbound connection established (our Hello written, the peer's answering Hello
+ * received) and an inbound connection from the peer accepted. Both, because a request travels on
+ * our connection and its answer on the peer's: a node that counted a peer reachable on its own
+ * connection alone would send requests whose answers the peer cannot send yet (after a restart,
+ * while the peer's redial waits out its backoff). It goes down ({@link PeerInbox#onPeerDown}) when
+ * either closes. An accepted inbound connection also makes us dial the peer at once if we are not
+ * connected, instead of waiting for the backoff. Whatever breaks the protocol on
  * a connection (a frame that does not decode, a frame over the limit, a wrong digest or node id,
  * anything but a Hello first, no Hello within the connect timeout) closes that one connection with
  * one warning in the log; the process and its other connections carry on.
@@ -312,14 +317,14 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   @Override
   public boolean isReachable(String nodeId) {
     PeerLink link = links.get(nodeId);
-    return link != null && link.ready != null && !closed;
+    return link != null && link.reachable && !closed;
   }
 
   /** A snapshot of the counters and the per-peer connected flags. Any thread. */
   public TransportStats stats() {
     Map<String, Boolean> connected = new LinkedHashMap<>();
     for (PeerLink link : links.values()) {
-      connected.put(link.member().id(), link.ready != null);
+      connected.put(link.member().id(), link.reachable);
     }
     return new TransportStats(
         messagesSent.sum(),
@@ -422,12 +427,48 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       }
       link.ready = new OutboundConnection(channel, highWaterMarkBytes);
       link.consecutiveFailures = 0;
+      announce(link);
     }
-    log.info("peer {} is reachable at {}", link.member().id(), channel.remoteAddress());
+  }
+
+  /**
+   * Tells the inbox when the peer's reachability (both directions open) changed. Called under the
+   * link's monitor, so that the inbox hears ups and downs in the order they happened; the inbox
+   * does not block.
+   */
+  private void announce(PeerLink link) {
+    boolean up = !closed && link.ready != null && link.inbound > 0;
+    if (up == link.announcedUp) {
+      return;
+    }
+    link.announcedUp = up;
+    link.reachable = up;
+    String id = link.member().id();
+    if (up) {
+      log.info("peer {} is reachable", id);
+    } else if (!closed) {
+      log.info("peer {} is unreachable: a connection with it closed", id);
+    }
     try {
-      inbox.onPeerUp(link.member().id());
+      if (up) {
+        inbox.onPeerUp(id);
+      } else if (!closed) {
+        inbox.onPeerDown(id);
+      }
     } catch (RuntimeException e) {
-      log.error("inbox failed on peer {} up", link.member().id(), e);
+      log.error("inbox failed on peer {} {}", id, up ? "up" : "down", e);
+    }
+  }
+
+  /** An inbound connection from {@code peerId} closed after its Hello was accepted. */
+  void inboundClosed(String peerId) {
+    PeerLink link = links.get(peerId);
+    if (link == null) {
+      return;
+    }
+    synchronized (link) {
+      link.inbound--;
+      announce(link);
     }
   }
 
@@ -436,10 +477,29 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
    * sent on an earlier connection may be lost. On the channel's loop.
    */
   void inboundReady(String peerId) {
+    PeerLink link = links.get(peerId);
+    if (link == null) {
+      return;
+    }
+    boolean dialNow;
+    synchronized (link) {
+      link.inbound++;
+      // The peer is evidently up: do not let a backoff delay the connection its answers need.
+      dialNow = !closed && link.channel == null;
+      if (dialNow && link.redial != null) {
+        link.redial.cancel(false);
+        link.redial = null;
+        link.consecutiveFailures = 0;
+      }
+      announce(link);
+    }
     try {
       inbox.onInboundConnection(peerId);
     } catch (RuntimeException e) {
       log.error("inbox failed on inbound connection from {}", peerId, e);
+    }
+    if (dialNow) {
+      dial(link);
     }
   }
 
@@ -453,17 +513,10 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       link.channel = null;
       lost = link.ready;
       link.ready = null;
+      announce(link);
     }
     if (lost != null) {
       lost.discard();
-      if (!closed) {
-        log.info("peer {} is unreachable: its connection closed", link.member().id());
-        try {
-          inbox.onPeerDown(link.member().id());
-        } catch (RuntimeException e) {
-          log.error("inbox failed on peer {} down", link.member().id(), e);
-        }
-      }
     }
     // After onPeerDown returned, so that the next onPeerUp cannot overtake it.
     scheduleRedial(link);

@@ -78,6 +78,7 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
     }
     if (link == null && peerId != null) {
       log.debug("inbound connection from peer {} closed", peerId);
+      transport.inboundClosed(peerId);
     }
     ctx.fireChannelInactive();
   }

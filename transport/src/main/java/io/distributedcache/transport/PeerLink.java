@@ -32,6 +32,15 @@ final class PeerLink {
   /** The scheduled redial, or null. */
   Future<?> redial;
 
+  /** Inbound connections from this peer whose Hello we accepted and that are still open. */
+  int inbound;
+
+  /** Whether the inbox was last told this peer is up (both directions open). */
+  boolean announcedUp;
+
+  /** {@link #announcedUp} for lock-free readers ({@code isReachable}). */
+  volatile boolean reachable;
+
   /** When the last overload warning for this peer was logged; Long.MIN_VALUE for never. */
   private final AtomicLong lastOverloadWarningNanos = new AtomicLong(Long.MIN_VALUE);
 
