@@ -593,6 +593,15 @@ public final class KeyspaceEngine {
       ReentrantLock lock = lock(k);
       try {
         storage.compute(k, op);
+        if (op.previous == null) {
+          VersionedValue raw = storage.getRaw(k);
+          if (raw != null && raw.isTombstone()) {
+            // The key just expired (or was deleted) here, but another copy may still hold it for
+            // a transit longer: a delete at a new version supersedes that copy too, so the client
+            // that deleted the key never reads it again.
+            storage.applyIfNewer(k, tombstone());
+          }
+        }
       } finally {
         lock.unlock();
       }

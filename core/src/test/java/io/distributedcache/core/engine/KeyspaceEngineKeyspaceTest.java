@@ -54,6 +54,24 @@ class KeyspaceEngineKeyspaceTest {
       assertThat(f.storage.tombstones()).isEqualTo(3);
     }
 
+    /**
+     * A copy elsewhere may outlive this node's by a transit: deleting a key that has just expired
+     * here must still leave a newer delete, or that copy would satisfy a read after the DEL.
+     */
+    @Test
+    void delOfAKeyThatJustExpiredStampsANewerDelete() {
+      f.setWithTtl("t", "v", java.time.Duration.ofSeconds(1));
+      long written = f.storage.getRaw(io.distributedcache.core.storage.ByteKey.of("t")).version();
+      f.clock.advance(java.time.Duration.ofMillis(1001));
+      assertThat(engine.delete(args("DEL", "t"), 1)).isZero();
+      var raw = f.storage.getRaw(io.distributedcache.core.storage.ByteKey.of("t"));
+      assertThat(raw.isTombstone()).isTrue();
+      assertThat(raw.version()).isGreaterThan(written);
+      // A key never written leaves nothing behind.
+      assertThat(engine.delete(args("DEL", "never"), 1)).isZero();
+      assertThat(f.storage.getRaw(io.distributedcache.core.storage.ByteKey.of("never"))).isNull();
+    }
+
     @Test
     void existsCountsRepeats() {
       f.set("key1", "Hello");

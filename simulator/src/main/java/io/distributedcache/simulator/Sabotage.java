@@ -1,0 +1,21 @@
+package io.distributedcache.simulator;
+
+/**
+ * A deliberate defect the simulator can inject, so that tests can prove each invariant checker
+ * fails when the property it checks is broken. Never used outside those tests.
+ */
+public enum Sabotage {
+  /** Nothing: the simulated world is only as hostile as its {@link FaultProfile}. */
+  NONE,
+  /**
+   * The network doubles the remaining time to live of every state it carries: copies outlive their
+   * TTL window. {@link TtlStaysWithinWindow} must notice.
+   */
+  STRETCH_TTL,
+  /**
+   * Half-way through the workload one node silently loses its whole store without crashing (a
+   * storage bug), so the checkers are not told that data may be gone. The read and convergence
+   * checkers must notice.
+   */
+  AMNESIA
+}
