@@ -129,6 +129,35 @@ class SeedBug1FaketimeTtlIT {
     }
   }
 
+  /**
+   * An absolute expiry means the clock of the node the client talks to: sent through a node with
+   * a true clock for a key whose primary runs an hour ahead, {@code PEXPIREAT now+60s} and {@code
+   * SET ... PXAT now+60s} leave a minute to live, not minus an hour (which the primary's own clock
+   * would make of it, deleting the key at once).
+   */
+  @Test
+  void anAbsoluteExpiryMeansTheClockOfTheNodeItArrivesAt() {
+    String via = cluster.ids().stream().filter(id -> !id.equals(SKEWED)).findFirst().orElseThrow();
+    Jedis jedis = cluster.jedis(via, "ALL");
+    String expireAtKey = cluster.keyWithPrimary(SKEWED, "abs:expireat:");
+    String pxatKey = cluster.keyWithPrimary(SKEWED, "abs:pxat:");
+    long inAMinute = serverTimeMicros(jedis) / 1000 + 60_000;
+    assertThat(jedis.set(expireAtKey, "v")).isEqualTo("OK");
+    assertThat(jedis.pexpireAt(expireAtKey, inAMinute)).isEqualTo(1);
+    assertThat(
+            jedis.set(
+                pxatKey, "v", redis.clients.jedis.params.SetParams.setParams().pxAt(inAMinute)))
+        .isEqualTo("OK");
+    for (String id : cluster.ids()) {
+      Jedis reader = cluster.jedis(id, "ONE");
+      for (String key : List.of(expireAtKey, pxatKey)) {
+        assertThat(reader.pttl(key))
+            .as("PTTL of %s on %s (primary %s runs an hour ahead)", key, id, SKEWED)
+            .isBetween(50_000L, 60_000L);
+      }
+    }
+  }
+
   /** One key's SET: when it was sent and acknowledged, on the test's monotonic clock. */
   private record Written(String key, String via, String primary, long sentNanos, long ackNanos) {
     long earliestExpiryNanos() {

@@ -5,6 +5,7 @@ import io.distributedcache.core.cluster.ClusterRequest;
 import io.distributedcache.core.cluster.ReplySink;
 import io.distributedcache.core.engine.CommandException;
 import io.distributedcache.core.keyspace.Slots;
+import io.distributedcache.resp.cluster.AbsoluteExpiry;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespProtocolError;
 import io.distributedcache.resp.codec.RespWriter;
@@ -208,9 +209,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       if (flush) {
         cluster.flushAll(sink);
       } else {
+        // Absolute expiry times mean this node's clock, not the primary's: made relative here.
         cluster.submit(
             new ClusterRequest(
-                args, keys, Slots.slot(keys[0]), CommandKeys.writes(spec), session.protocol()),
+                AbsoluteExpiry.relativize(args, node.wallClock()),
+                keys,
+                Slots.slot(keys[0]),
+                CommandKeys.writes(spec),
+                session.protocol()),
             session.cluster(),
             sink);
       }
