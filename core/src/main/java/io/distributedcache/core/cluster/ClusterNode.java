@@ -990,25 +990,21 @@ public final class ClusterNode implements PeerInbox {
       if (finish()) {
         String targetId = rings.current().member(target).id();
         if (write) {
-          stats.unknownOutcomes.increment();
-          done.done(
-              Status.UNKNOWN_OUTCOME,
-              RespErrors.error(
-                  "TIMEOUT unknown outcome: no answer from the primary "
-                      + targetId
-                      + " within "
-                      + settings.requestTimeout().toMillis() * 3 / 2
-                      + " ms; the write may or may not have been applied"),
-              NO_VERSIONS,
-              List.of());
+          unknownOutcome(
+              "no answer from the primary "
+                  + targetId
+                  + " within "
+                  + settings.requestTimeout().toMillis() * 3 / 2
+                  + " ms");
         } else {
           stats.timeouts.increment();
-          done.done(
+          fail(
               Status.FAILED,
-              RespErrors.error("TIMEOUT no answer from " + targetId + " within "
-                  + settings.requestTimeout().toMillis() + " ms"),
-              NO_VERSIONS,
-              List.of());
+              "TIMEOUT no answer from "
+                  + targetId
+                  + " within "
+                  + settings.requestTimeout().toMillis()
+                  + " ms");
         }
       }
     }
@@ -1020,19 +1016,22 @@ public final class ClusterNode implements PeerInbox {
       }
       String targetId = rings.current().member(target).id();
       if (write) {
-        stats.unknownOutcomes.increment();
-        done.done(
-            Status.UNKNOWN_OUTCOME,
-            RespErrors.error(
-                "TIMEOUT unknown outcome: the connection to the primary "
-                    + targetId
-                    + " closed before it answered; the write may or may not have been applied"),
-            NO_VERSIONS,
-            List.of());
+        unknownOutcome("the connection to the primary " + targetId + " closed before it answered");
       } else {
-        done.done(Status.NOT_READY, RespErrors.error("TRYAGAIN " + targetId + " disconnected"),
-            NO_VERSIONS, List.of());
+        fail(Status.NOT_READY, "TRYAGAIN " + targetId + " disconnected");
       }
+    }
+
+    /** A forwarded write whose fate we cannot know: it may have been applied. */
+    private void unknownOutcome(String why) {
+      stats.unknownOutcomes.increment();
+      fail(
+          Status.UNKNOWN_OUTCOME,
+          "TIMEOUT unknown outcome: " + why + "; the write may or may not have been applied");
+    }
+
+    private void fail(Status status, String error) {
+      done.done(status, RespErrors.error(error), NO_VERSIONS, List.of());
     }
 
     @Override
