@@ -1,0 +1,417 @@
+package io.distributedcache.raft;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A whole Raft group in one thread: nodes, their storages, and a network of in-flight messages that
+ * can be dropped, delayed, duplicated, reordered and partitioned; nodes crash (keeping their
+ * storage) and restart. Everything random comes from one seed, so a failing seed replays exactly.
+ *
+ * <p>Invariants (Raft paper figure 3) are checked as it runs and fail with the seed in the message:
+ * election safety after every tick and message, state machine safety on every apply, leader
+ * completeness whenever a node becomes leader, log matching and committed-prefix stability after
+ * every tick.
+ */
+final class SimRaftCluster {
+
+  /** A message on the wire. */
+  private record InFlight(long deliverAtTick, long sequence, RaftMessage message) {}
+
+  /** An entry some node applied, with the highest leader term seen when it was first applied. */
+  private record Committed(LogEntry entry, long leaderTermBound) {}
+
+  final long seed;
+  final RaftConfig config;
+  final List<String> ids;
+  private final SplittableRandom random;
+
+  private final Map<String, InMemoryRaftStorage> storages = new LinkedHashMap<>();
+  private final Map<String, RaftNode> nodes = new LinkedHashMap<>();
+
+  /** What each live node applied since it (re)started: index i at position i - 1. */
+  private final Map<String, List<LogEntry>> applied = new HashMap<>();
+
+  /** Partition group per node; messages only flow within a group. */
+  private final Map<String, Integer> group = new HashMap<>();
+
+  private final List<InFlight> inFlight = new ArrayList<>();
+  private final Map<Long, Committed> committed = new TreeMap<>();
+  private final Map<Long, String> leaderByTerm = new HashMap<>();
+  private long maxLeaderTerm;
+
+  private long now;
+  private long sequence;
+  private long delivered;
+
+  // Network faults; all off by default.
+  double dropRate;
+  double duplicateRate;
+  int minDelayTicks = 1;
+  int maxDelayTicks = 1;
+
+  SimRaftCluster(long seed, int size, RaftConfig config) {
+    this.seed = seed;
+    this.config = config;
+    this.random = new SplittableRandom(seed);
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      names.add("n" + i);
+    }
+    this.ids = List.copyOf(names);
+    for (String id : ids) {
+      storages.put(id, new InMemoryRaftStorage());
+      group.put(id, 0);
+      start(id);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ driving it
+
+  /** Advances one tick: every live node ticks, then every message due is delivered. */
+  void tick() {
+    now++;
+    for (String id : ids) {
+      RaftNode node = nodes.get(id);
+      if (node != null) {
+        node.tick();
+        drain(node);
+      }
+    }
+    deliverDue();
+    checkLogs();
+  }
+
+  void run(int ticks) {
+    for (int i = 0; i < ticks; i++) {
+      tick();
+    }
+  }
+
+  /** Ticks until some live node leads its term (and no live node has a higher term), or fails. */
+  RaftNode awaitLeader(int maxTicks) {
+    for (int i = 0; i < maxTicks; i++) {
+      RaftNode leader = stableLeader();
+      if (leader != null) {
+        return leader;
+      }
+      tick();
+    }
+    throw new AssertionError(this + ": no leader within " + maxTicks + " ticks " + states());
+  }
+
+  /** The live leader whose term no other live node exceeds, or null. */
+  RaftNode stableLeader() {
+    long maxTerm = 0;
+    for (RaftNode n : nodes.values()) {
+      maxTerm = Math.max(maxTerm, n.softState().term());
+    }
+    for (RaftNode n : nodes.values()) {
+      if (n.softState().isLeader() && n.softState().term() == maxTerm) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  /** Proposes through the given node and drains it. */
+  ProposeResult propose(RaftNode node, String command) {
+    ProposeResult result = node.propose(command.getBytes(StandardCharsets.UTF_8));
+    drain(node);
+    return result;
+  }
+
+  void crash(String id) {
+    nodes.remove(id);
+    applied.remove(id);
+  }
+
+  void restart(String id) {
+    if (!nodes.containsKey(id)) {
+      start(id);
+    }
+  }
+
+  boolean isUp(String id) {
+    return nodes.containsKey(id);
+  }
+
+  RaftNode node(String id) {
+    return nodes.get(id);
+  }
+
+  InMemoryRaftStorage storage(String id) {
+    return storages.get(id);
+  }
+
+  /** Puts {@code id} alone in its own partition. */
+  void isolate(String id) {
+    group.put(id, -1 - ids.indexOf(id));
+  }
+
+  /** Puts each of the given nodes into partition {@code g}. */
+  void partition(List<String> members, int g) {
+    for (String id : members) {
+      group.put(id, g);
+    }
+  }
+
+  void heal() {
+    for (String id : ids) {
+      group.put(id, 0);
+    }
+  }
+
+  void noFaults() {
+    dropRate = 0;
+    duplicateRate = 0;
+    minDelayTicks = 1;
+    maxDelayTicks = 1;
+  }
+
+  /** The commands the node applied since it (re)started, no-ops skipped. */
+  List<String> appliedCommands(String id) {
+    List<String> out = new ArrayList<>();
+    for (LogEntry e : applied.getOrDefault(id, List.of())) {
+      if (!e.isNoOp()) {
+        out.add(new String(e.command(), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  int committedCount() {
+    return committed.size();
+  }
+
+  SplittableRandom random() {
+    return random;
+  }
+
+  String states() {
+    StringBuilder sb = new StringBuilder();
+    for (String id : ids) {
+      RaftNode n = nodes.get(id);
+      sb.append("\n  ").append(id).append(": ").append(n == null ? "down" : n.toString());
+      sb.append(" group=").append(group.get(id));
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "SimRaftCluster[seed="
+        + seed
+        + ", tick="
+        + now
+        + "] (replay: mvn -o -pl raft verify"
+        + " -Dtest=RaftSafetyPropertyTest -Draft.seed="
+        + seed
+        + ")";
+  }
+
+  // ------------------------------------------------------------------------------- internals
+
+  private void start(String id) {
+    RaftNode node =
+        new RaftNode(id, ids, config, storages.get(id), new SplittableRandom(random.nextLong()));
+    nodes.put(id, node);
+    applied.put(id, new ArrayList<>());
+    checkElectionSafety(node);
+  }
+
+  private void deliverDue() {
+    while (true) {
+      List<InFlight> due = new ArrayList<>();
+      for (Iterator<InFlight> it = inFlight.iterator(); it.hasNext(); ) {
+        InFlight f = it.next();
+        if (f.deliverAtTick() <= now) {
+          due.add(f);
+          it.remove();
+        }
+      }
+      if (due.isEmpty()) {
+        return;
+      }
+      // Messages due at the same tick arrive in a seeded random order: reordering.
+      Collections.shuffle(due, new Random(random.nextLong()));
+      for (InFlight f : due) {
+        deliver(f.message());
+      }
+      if (delivered > 50_000_000) {
+        throw new AssertionError(this + ": message storm");
+      }
+    }
+  }
+
+  private void deliver(RaftMessage m) {
+    RaftNode to = nodes.get(m.to());
+    if (to == null || !group.get(m.from()).equals(group.get(m.to()))) {
+      return; // the recipient is down or on the other side of a partition
+    }
+    delivered++;
+    to.step(m);
+    drain(to);
+  }
+
+  /** Carries out Ready batches as a real application would: persist, send, apply. */
+  private void drain(RaftNode node) {
+    checkElectionSafety(node);
+    InMemoryRaftStorage storage = storages.get(node.id());
+    while (node.hasReady()) {
+      Ready ready = node.ready();
+      if (ready.hardState() != null) {
+        storage.saveHardState(ready.hardState());
+      }
+      storage.append(ready.entriesToPersist());
+      for (RaftMessage m : ready.messages()) {
+        enqueue(m);
+      }
+      List<LogEntry> log = applied.get(node.id());
+      for (LogEntry e : ready.committedEntries()) {
+        if (e.index() != log.size() + 1) {
+          throw new AssertionError(
+              this + ": " + node.id() + " applied " + e.index() + " after " + log.size());
+        }
+        Committed first = committed.putIfAbsent(e.index(), new Committed(e, maxLeaderTerm));
+        if (first != null && !first.entry().equals(e)) {
+          throw new AssertionError(
+              this
+                  + ": state machine safety: "
+                  + node.id()
+                  + " applied "
+                  + e
+                  + " at index "
+                  + e.index()
+                  + " where another node applied "
+                  + first.entry());
+        }
+        log.add(e);
+      }
+    }
+  }
+
+  private void enqueue(RaftMessage m) {
+    if (random.nextDouble() < dropRate) {
+      return;
+    }
+    int copies = random.nextDouble() < duplicateRate ? 2 : 1;
+    for (int i = 0; i < copies; i++) {
+      long delay = minDelayTicks + random.nextInt(maxDelayTicks - minDelayTicks + 1);
+      inFlight.add(new InFlight(now + delay, sequence++, m));
+    }
+  }
+
+  private void checkElectionSafety(RaftNode node) {
+    SoftState s = node.softState();
+    if (!s.isLeader()) {
+      return;
+    }
+    String previous = leaderByTerm.putIfAbsent(s.term(), node.id());
+    if (previous == null) {
+      maxLeaderTerm = Math.max(maxLeaderTerm, s.term());
+      checkLeaderCompleteness(node);
+    } else if (!previous.equals(node.id())) {
+      throw new AssertionError(
+          this
+              + ": election safety: "
+              + previous
+              + " and "
+              + node.id()
+              + " both lead term "
+              + s.term());
+    }
+  }
+
+  /**
+   * A new leader of term T holds every entry committed in an earlier term. An entry's commit term
+   * is at most the highest leader term seen when it was first applied, which is what we compare.
+   */
+  private void checkLeaderCompleteness(RaftNode leader) {
+    long term = leader.softState().term();
+    for (Map.Entry<Long, Committed> e : committed.entrySet()) {
+      Committed c = e.getValue();
+      if (c.leaderTermBound() >= term) {
+        continue;
+      }
+      long index = e.getKey();
+      if (index > leader.lastIndex() || !leader.entry(index).equals(c.entry())) {
+        throw new AssertionError(
+            this
+                + ": leader completeness: new leader "
+                + leader.id()
+                + " of term "
+                + term
+                + " lacks committed "
+                + c.entry());
+      }
+    }
+  }
+
+  /**
+   * Log matching (same index and term means identical prefixes) between every pair of live nodes,
+   * and every node's committed prefix equals what was applied anywhere.
+   */
+  private void checkLogs() {
+    List<RaftNode> live = new ArrayList<>(nodes.values());
+    for (RaftNode n : live) {
+      long upTo = Math.min(n.commitIndex(), committed.size());
+      for (long i = 1; i <= upTo; i++) {
+        Committed c = committed.get(i);
+        if (c != null && !n.entry(i).equals(c.entry())) {
+          throw new AssertionError(
+              this
+                  + ": committed entry changed: "
+                  + n.id()
+                  + " has "
+                  + n.entry(i)
+                  + " at "
+                  + i
+                  + ", applied was "
+                  + c.entry());
+        }
+      }
+    }
+    for (int a = 0; a < live.size(); a++) {
+      for (int b = a + 1; b < live.size(); b++) {
+        checkLogMatching(live.get(a), live.get(b));
+      }
+    }
+  }
+
+  private void checkLogMatching(RaftNode a, RaftNode b) {
+    long common = Math.min(a.lastIndex(), b.lastIndex());
+    boolean diverged = false;
+    for (long i = 1; i <= common; i++) {
+      LogEntry x = a.entry(i);
+      LogEntry y = b.entry(i);
+      if (!diverged && x.equals(y)) {
+        continue;
+      }
+      if (x.term() == y.term()) {
+        throw new AssertionError(
+            this
+                + ": log matching: "
+                + a.id()
+                + " and "
+                + b.id()
+                + " agree on the term at index "
+                + i
+                + " but not on everything up to it: "
+                + x
+                + " vs "
+                + y);
+      }
+      diverged = true;
+    }
+  }
+}
