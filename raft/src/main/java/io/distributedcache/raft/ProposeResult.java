@@ -16,6 +16,14 @@ public sealed interface ProposeResult {
   record Accepted(long term, long index) implements ProposeResult {}
 
   /**
+   * This node leads but refuses the proposal; so far only configuration changes are refused, for
+   * example while another one is not committed yet. Retrying later may succeed.
+   *
+   * @param reason why, for logs and operators
+   */
+  record Rejected(String reason) implements ProposeResult {}
+
+  /**
    * This node is not the leader.
    *
    * @param leaderId the leader this node knows for its current term, or {@code null} if unknown

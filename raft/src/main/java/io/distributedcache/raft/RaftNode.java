@@ -57,10 +57,27 @@ import java.util.random.RandomGenerator;
  *   <li><b>Persistence</b> follows etcd: changes to term, vote and log accumulate in memory and are
  *       handed out by {@link #ready()}; the application makes them durable before sending that
  *       batch's messages, which is what makes a vote or an acknowledgement a durable promise.
+ *   <li><b>Membership changes</b> (thesis section 4.1), one server at a time: a configuration is a
+ *       {@link LogEntry.Kind#CONFIG} entry and takes effect on each member as soon as it is in its
+ *       log, committed or not (a truncated one is undone). Any two majorities of configurations
+ *       that differ by one voter overlap, which keeps election safety, provided a change starts
+ *       only after the previous one committed; the leader also waits until an entry of its own
+ *       term committed (the fix Ongaro posted to raft-dev in 2015 for a leader change during a
+ *       change). A leader that removed itself keeps leading, without counting itself, until the
+ *       change commits, then steps down. <b>Learners</b> receive the log but never campaign, and
+ *       their votes and acknowledgements never count; a member that is not a voter in its own
+ *       configuration never campaigns (that is how a newly started server waits to be added),
+ *       except a voter whose removal it holds uncommitted (see {@code mayCampaign}).
+ *   <li><b>Strangers</b>: messages are handled whoever sends them (thesis section 4.1): a member
+ *       whose log lags may not know yet the configuration that added the leader or candidate
+ *       talking to it, and ignoring them could deadlock the group. Only the tallies look at the
+ *       configuration: a vote or an acknowledgement counts only from a voter. A removed server
+ *       cannot disrupt the group: pre-vote fails for it (its log lacks the committed removal) and
+ *       leases make members ignore its vote requests (thesis section 4.2.3).
  * </ul>
  *
  * <p>The whole log is kept in memory; it is loaded from storage when the node is built. Snapshots
- * (and with them log compaction), membership changes and learners are not implemented yet.
+ * (and with them log compaction) are not implemented yet.
  *
  * <p>Thread-safety: none. All methods must be called from one thread (or under one lock).
  */
@@ -68,10 +85,15 @@ public final class RaftNode {
 
   private final String id;
 
-  /** The other voters, in a stable order so that message order is deterministic. */
-  private final List<String> peers;
+  /** The configuration in effect while the log holds no {@link LogEntry.Kind#CONFIG} entry. */
+  private final Membership bootstrap;
 
-  private final int quorum;
+  /** The configuration of the latest CONFIG entry in the log, or {@link #bootstrap}. */
+  private Membership membership;
+
+  /** The index of the entry {@link #membership} comes from; 0 for {@link #bootstrap}. */
+  private long membershipIndex;
+
   private final RaftConfig config;
   private final RandomGenerator random;
 
@@ -109,18 +131,8 @@ public final class RaftNode {
   private final List<RaftMessage> outbox = new ArrayList<>();
 
   /**
-   * Builds a member from what its storage holds: a fresh node if the storage is empty, else a
-   * restarted one with its term, vote and log. It starts as a follower that knows no leader and has
-   * committed nothing; committed entries are handed out again (from index 1) once it learns the
-   * commit index from a leader, so the application rebuilds its state by applying them.
-   *
-   * @param id this member's id
-   * @param voters the ids of all voting members, including {@code id}
-   * @param config timing and batching settings
-   * @param storage this member's stable storage; read here, written by the application
-   * @param random the source of randomised election timeouts; seed it in tests and simulations
-   * @throws IllegalArgumentException if {@code voters} does not contain {@code id}, or the stored
-   *     log is not consecutive from index 1
+   * Builds a member whose bootstrap configuration is {@code voters} and no learners; see {@link
+   * #RaftNode(String, Membership, RaftConfig, RaftStorage, RandomGenerator)}.
    */
   public RaftNode(
       String id,
@@ -128,14 +140,35 @@ public final class RaftNode {
       RaftConfig config,
       RaftStorage storage,
       RandomGenerator random) {
+    this(id, Membership.ofVoters(voters), config, storage, random);
+  }
+
+  /**
+   * Builds a member from what its storage holds: a fresh node if the storage is empty, else a
+   * restarted one with its term, vote and log. It starts as a follower that knows no leader and has
+   * committed nothing; committed entries are handed out again (from index 1) once it learns the
+   * commit index from a leader, so the application rebuilds its state by applying them.
+   *
+   * <p>The configuration in effect is that of the latest configuration entry in the log, and
+   * {@code bootstrap} while there is none. Every founding member gets the same {@code bootstrap}.
+   * A server started later to join the group gets a {@code bootstrap} in which it is not a voter
+   * (for example the founders'): it then never campaigns, and waits for the leader that adds it.
+   *
+   * @param id this member's id
+   * @param bootstrap the configuration while the log holds no configuration entry
+   * @param config timing and batching settings
+   * @param storage this member's stable storage; read here, written by the application
+   * @param random the source of randomised election timeouts; seed it in tests and simulations
+   * @throws IllegalArgumentException if the stored log is not consecutive from index 1
+   */
+  public RaftNode(
+      String id,
+      Membership bootstrap,
+      RaftConfig config,
+      RaftStorage storage,
+      RandomGenerator random) {
     this.id = Objects.requireNonNull(id, "id");
-    Set<String> members = new TreeSet<>(voters);
-    if (!members.contains(id)) {
-      throw new IllegalArgumentException("voters " + members + " must contain " + id);
-    }
-    members.remove(id);
-    this.peers = List.copyOf(members);
-    this.quorum = (peers.size() + 1) / 2 + 1;
+    this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
     this.config = Objects.requireNonNull(config, "config");
     this.random = Objects.requireNonNull(random, "random");
 
@@ -149,6 +182,8 @@ public final class RaftNode {
         throw new IllegalArgumentException("stored log is not consecutive from 1 at position " + i);
       }
     }
+    this.membership = bootstrap;
+    recomputeMembership();
     resetTimers();
     this.lastReadySoftState = softState();
   }
@@ -166,6 +201,14 @@ public final class RaftNode {
   /** The current term and vote (possibly not yet persisted). */
   public HardState hardState() {
     return new HardState(term, votedFor);
+  }
+
+  /**
+   * The configuration in effect here: that of the latest configuration entry in this member's log
+   * (possibly uncommitted), or the bootstrap configuration.
+   */
+  public Membership membership() {
+    return membership;
   }
 
   /** The highest index known to be committed. */
@@ -200,20 +243,24 @@ public final class RaftNode {
     electionElapsedTicks++;
     if (role != Role.LEADER) {
       if (electionElapsedTicks >= randomizedElectionTimeoutTicks) {
-        becomePreCandidate();
+        if (mayCampaign()) {
+          becomePreCandidate();
+        } else {
+          resetTimers(); // learners and servers not (or no longer) in the group never campaign
+        }
       }
       return;
     }
     if (electionElapsedTicks >= config.electionTimeoutTicks()) {
       electionElapsedTicks = 0;
-      int active = 1;
-      for (Progress p : progress.values()) {
-        if (p.recentlyActive) {
+      int active = membership.isVoter(id) ? 1 : 0;
+      for (Map.Entry<String, Progress> e : progress.entrySet()) {
+        if (e.getValue().recentlyActive && membership.isVoter(e.getKey())) {
           active++;
         }
-        p.recentlyActive = false;
+        e.getValue().recentlyActive = false;
       }
-      if (active < quorum) {
+      if (active < membership.quorum()) {
         becomeFollower(term, null);
         return;
       }
@@ -249,8 +296,96 @@ public final class RaftNode {
   }
 
   /**
-   * Handles a message a peer sent to this member. Messages from ids that are not voters are ignored
-   * (a removed member may still be talking); stale, duplicated and reordered messages are safe.
+   * Proposes adding {@code member} as a voter, or promoting it if it is a learner (better: add a
+   * new server as a learner first and promote it once it caught up, so that the group never waits
+   * for a voter that is far behind).
+   *
+   * @return {@link ProposeResult.Accepted} with the configuration entry's term and index (the new
+   *     configuration is in effect on the leader already); {@link ProposeResult.NotLeader}; or
+   *     {@link ProposeResult.Rejected} if {@code member} is a voter already or a change may not
+   *     start now (see {@link #proposeMembership})
+   */
+  public ProposeResult proposeAddVoter(String member) {
+    Objects.requireNonNull(member, "member");
+    if (membership.isVoter(member)) {
+      return proposeRejected(member + " is a voter already");
+    }
+    Set<String> voters = new TreeSet<>(membership.voters());
+    voters.add(member);
+    Set<String> learners = new TreeSet<>(membership.learners());
+    learners.remove(member);
+    return proposeMembership(new Membership(voters, learners));
+  }
+
+  /**
+   * Proposes adding {@code member} as a learner: it receives the log but neither votes nor counts
+   * towards commitment. Answers as {@link #proposeAddVoter}; rejected if {@code member} is already
+   * a voter or a learner.
+   */
+  public ProposeResult proposeAddLearner(String member) {
+    Objects.requireNonNull(member, "member");
+    if (membership.contains(member)) {
+      return proposeRejected(member + " is a member already");
+    }
+    Set<String> learners = new TreeSet<>(membership.learners());
+    learners.add(member);
+    return proposeMembership(new Membership(membership.voters(), learners));
+  }
+
+  /**
+   * Proposes removing the voter {@code member}, possibly this leader itself: it then goes on
+   * leading without counting itself until the change commits, and steps down at that point.
+   * Answers as {@link #proposeAddVoter}; rejected if {@code member} is not a voter or is the last
+   * one.
+   */
+  public ProposeResult proposeRemoveVoter(String member) {
+    Objects.requireNonNull(member, "member");
+    if (!membership.isVoter(member)) {
+      return proposeRejected(member + " is not a voter");
+    }
+    if (membership.voters().size() == 1) {
+      return proposeRejected("cannot remove the last voter " + member);
+    }
+    Set<String> voters = new TreeSet<>(membership.voters());
+    voters.remove(member);
+    return proposeMembership(new Membership(voters, membership.learners()));
+  }
+
+  /**
+   * Appends a configuration entry for {@code next}, which differs from the current configuration by
+   * one server, if this node leads, its latest configuration entry is committed, and an entry of
+   * its current term is committed.
+   */
+  private ProposeResult proposeMembership(Membership next) {
+    if (role != Role.LEADER) {
+      return new ProposeResult.NotLeader(leaderId);
+    }
+    if (membershipIndex > commitIndex) {
+      return new ProposeResult.Rejected(
+          "the configuration change at index " + membershipIndex + " is not committed yet");
+    }
+    if (termAt(commitIndex) != term) {
+      return new ProposeResult.Rejected(
+          "no entry of term " + term + " is committed yet (a new leader commits its no-op first)");
+    }
+    LogEntry entry = LogEntry.config(term, lastIndex() + 1, next);
+    appendToLog(List.of(entry));
+    maybeAdvanceCommit(); // removing a lagging voter can lower the bar
+    broadcastAppend();
+    stepDownIfRemoved();
+    return new ProposeResult.Accepted(entry.term(), entry.index());
+  }
+
+  /** A rejection, unless this node does not lead (then where to redirect matters more). */
+  private ProposeResult proposeRejected(String reason) {
+    return role == Role.LEADER
+        ? new ProposeResult.Rejected(reason)
+        : new ProposeResult.NotLeader(leaderId);
+  }
+
+  /**
+   * Handles a message a peer sent to this member, whether or not the sender is in this member's
+   * configuration (see the class comment); stale, duplicated and reordered messages are safe.
    *
    * @throws IllegalArgumentException if the message is addressed to another member
    */
@@ -258,9 +393,6 @@ public final class RaftNode {
     Objects.requireNonNull(message, "message");
     if (!message.to().equals(id)) {
       throw new IllegalArgumentException(id + " was handed a message for " + message.to());
-    }
-    if (!peers.contains(message.from())) {
-      return;
     }
     if (message.term() > term) {
       if ((message instanceof PreVote || message instanceof RequestVote) && inLease()) {
@@ -384,11 +516,11 @@ public final class RaftNode {
     progress = Map.of();
     resetTimers();
     startTally();
-    if (votesGranted.size() >= quorum) {
+    if (votesGranted.size() >= membership.quorum()) {
       becomeCandidate();
       return;
     }
-    for (String peer : peers) {
+    for (String peer : voterPeers()) {
       send(new PreVote(term + 1, id, peer, lastIndex(), lastTerm()));
     }
   }
@@ -401,11 +533,11 @@ public final class RaftNode {
     progress = Map.of();
     resetTimers();
     startTally();
-    if (votesGranted.size() >= quorum) {
+    if (votesGranted.size() >= membership.quorum()) {
       becomeLeader();
       return;
     }
-    for (String peer : peers) {
+    for (String peer : voterPeers()) {
       send(new RequestVote(term, id, peer, lastIndex(), lastTerm()));
     }
   }
@@ -415,7 +547,7 @@ public final class RaftNode {
     leaderId = id;
     resetTimers();
     Map<String, Progress> fresh = new LinkedHashMap<>();
-    for (String peer : peers) {
+    for (String peer : replicationPeers()) {
       fresh.put(peer, new Progress(lastIndex() + 1));
     }
     progress = fresh;
@@ -425,10 +557,34 @@ public final class RaftNode {
     broadcastAppend();
   }
 
+  /**
+   * Voters campaign; so does a voter whose removal is in its log but not known to be committed: the
+   * removal may be lost, and until it commits the remaining voters may need this node to lead (its
+   * log may be the only up-to-date one). It then campaigns under its latest configuration, without
+   * voting for itself, and once elected steps down when the removal commits, as a leader that
+   * removed itself does.
+   */
+  private boolean mayCampaign() {
+    if (membership.isVoter(id)) {
+      return true;
+    }
+    if (membershipIndex <= commitIndex) {
+      return false;
+    }
+    for (long i = membershipIndex - 1; i >= 1; i--) {
+      if (entry(i).isConfig()) {
+        return entry(i).membership().isVoter(id);
+      }
+    }
+    return bootstrap.isVoter(id);
+  }
+
   private void startTally() {
     votesGranted.clear();
     votesRejected.clear();
-    votesGranted.add(id);
+    if (membership.isVoter(id)) {
+      votesGranted.add(id);
+    }
   }
 
   /** Raft paper section 5.4.1: the voter's log must not be more up to date than the candidate's. */
@@ -444,8 +600,8 @@ public final class RaftNode {
   }
 
   private void handlePreVoteResponse(PreVoteResponse m) {
-    if (role != Role.PRE_CANDIDATE) {
-      return;
+    if (role != Role.PRE_CANDIDATE || !membership.isVoter(m.from())) {
+      return; // a learner's answer never counts
     }
     if (m.granted()) {
       if (m.term() != term + 1) {
@@ -455,9 +611,9 @@ public final class RaftNode {
     } else {
       votesRejected.add(m.from());
     }
-    if (votesGranted.size() >= quorum) {
+    if (votesGranted.size() >= membership.quorum()) {
       becomeCandidate();
-    } else if (votesRejected.size() > peers.size() + 1 - quorum) {
+    } else if (votesRejected.size() > membership.voters().size() - membership.quorum()) {
       becomeFollower(term, null);
     }
   }
@@ -474,13 +630,13 @@ public final class RaftNode {
   }
 
   private void handleRequestVoteResponse(RequestVoteResponse m) {
-    if (role != Role.CANDIDATE) {
-      return;
+    if (role != Role.CANDIDATE || !membership.isVoter(m.from())) {
+      return; // a learner's vote never counts
     }
     (m.granted() ? votesGranted : votesRejected).add(m.from());
-    if (votesGranted.size() >= quorum) {
+    if (votesGranted.size() >= membership.quorum()) {
       becomeLeader();
-    } else if (votesRejected.size() > peers.size() + 1 - quorum) {
+    } else if (votesRejected.size() > membership.voters().size() - membership.quorum()) {
       becomeFollower(term, null);
     }
   }
@@ -547,6 +703,9 @@ public final class RaftNode {
       return;
     }
     Progress p = progress.get(m.from());
+    if (p == null) {
+      return; // from a server this leader no longer replicates to
+    }
     p.recentlyActive = true;
     if (m.success()) {
       if (m.index() <= p.matchIndex) {
@@ -556,6 +715,7 @@ public final class RaftNode {
       p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
       if (maybeAdvanceCommit()) {
         broadcastAppend(); // tell everyone the new commit index now, not at the next heartbeat
+        stepDownIfRemoved();
       } else if (p.nextIndex <= lastIndex()) {
         sendAppend(m.from(), p);
       }
@@ -569,19 +729,27 @@ public final class RaftNode {
   }
 
   private boolean maybeAdvanceCommit() {
-    long[] matched = new long[peers.size() + 1];
-    matched[0] = lastIndex();
-    int i = 1;
-    for (Progress p : progress.values()) {
-      matched[i++] = p.matchIndex;
+    // Only voters count; a leader that removed itself is not one.
+    long[] matched = new long[membership.voters().size()];
+    int i = 0;
+    for (String voter : membership.voters()) {
+      Progress p = progress.get(voter);
+      matched[i++] = voter.equals(id) ? lastIndex() : p == null ? 0 : p.matchIndex;
     }
     Arrays.sort(matched);
-    long majorityIndex = matched[matched.length - quorum];
+    long majorityIndex = matched[matched.length - membership.quorum()];
     if (majorityIndex > commitIndex && termAt(majorityIndex) == term) {
       commitIndex = majorityIndex;
       return true;
     }
     return false;
+  }
+
+  /** Thesis 4.2.2: a leader not in the configuration it committed hands over by stepping down. */
+  private void stepDownIfRemoved() {
+    if (role == Role.LEADER && !membership.isVoter(id) && membershipIndex <= commitIndex) {
+      becomeFollower(term, null);
+    }
   }
 
   private void broadcastAppend() {
@@ -612,11 +780,63 @@ public final class RaftNode {
   private void truncateFrom(long index) {
     log.subList((int) (index - 1), log.size()).clear();
     firstUnpersistedIndex = Math.min(firstUnpersistedIndex, index);
+    if (membershipIndex >= index) {
+      recomputeMembership(); // the configuration in effect went with the suffix
+    }
   }
 
   private void appendToLog(List<LogEntry> entries) {
     firstUnpersistedIndex = Math.min(firstUnpersistedIndex, entries.get(0).index());
     log.addAll(entries);
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      if (entries.get(i).isConfig()) {
+        setMembership(entries.get(i).membership(), entries.get(i).index());
+        break;
+      }
+    }
+  }
+
+  /** Sets the configuration to the latest one in the log, or the bootstrap one. */
+  private void recomputeMembership() {
+    for (int i = log.size() - 1; i >= 0; i--) {
+      if (log.get(i).isConfig()) {
+        setMembership(log.get(i).membership(), i + 1);
+        return;
+      }
+    }
+    setMembership(bootstrap, 0);
+  }
+
+  private void setMembership(Membership next, long index) {
+    membership = next;
+    membershipIndex = index;
+    if (role == Role.LEADER) {
+      // Keep what the leader knows of remaining peers; new ones start probing at the log's end.
+      Map<String, Progress> updated = new LinkedHashMap<>();
+      for (String peer : replicationPeers()) {
+        Progress p = progress.get(peer);
+        updated.put(peer, p != null ? p : new Progress(lastIndex()));
+      }
+      progress = updated;
+    }
+  }
+
+  /** The voters other than this node, sorted so that message order is deterministic. */
+  private List<String> voterPeers() {
+    List<String> out = new ArrayList<>(membership.voters());
+    out.remove(id);
+    return out;
+  }
+
+  /** Every member other than this node, voters first, each group sorted. */
+  private List<String> replicationPeers() {
+    List<String> out = voterPeers();
+    for (String learner : membership.learners()) {
+      if (!learner.equals(id)) {
+        out.add(learner);
+      }
+    }
+    return out;
   }
 
   private void send(RaftMessage message) {

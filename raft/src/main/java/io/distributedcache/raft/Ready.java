@@ -15,8 +15,10 @@ import java.util.Objects;
  *   <li>send {@link #messages()}; sending must not block the node's thread and failures are simply
  *       lost messages;
  *   <li>apply {@link #committedEntries()} to the replicated state machine in order, skipping
- *       {@linkplain LogEntry#isNoOp() no-ops}. They may include entries from this batch's {@code
- *       entriesToPersist}, which is why persisting comes first.
+ *       {@linkplain LogEntry#isNoOp() no-ops} and {@linkplain LogEntry#isConfig() configuration
+ *       entries} (the node put those in effect when it appended them; a committed one tells the
+ *       application that the membership change is final). They may include entries from this
+ *       batch's {@code entriesToPersist}, which is why persisting comes first.
  * </ol>
  *
  * @param softState the node's role, term and known leader after everything that led to this batch

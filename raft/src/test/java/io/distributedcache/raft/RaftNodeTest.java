@@ -294,15 +294,44 @@ class RaftNodeTest {
   }
 
   @Test
-  void rejectsMisaddressedMessagesAndIgnoresStrangers() {
+  void rejectsMisaddressedMessages() {
     RaftNode n1 = node("n1", THREE, CONFIG, new InMemoryRaftStorage());
     assertThatThrownBy(() -> n1.step(new RequestVote(1, "n2", "n3", 0, 0)))
         .isInstanceOf(IllegalArgumentException.class);
-    n1.step(new RequestVote(1, "n9", "n1", 0, 0));
-    assertThat(n1.hasReady()).isFalse();
     assertThatThrownBy(() -> new AppendEntries(1, "n2", "n1", 0, 0, List.of(entry(1, 2)), 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> node("n4", THREE, CONFIG, new InMemoryRaftStorage()))
-        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aVoteFromOutsideTheConfigurationNeverCounts() {
+    RaftNode n1 = node("n1", THREE, CONFIG, new InMemoryRaftStorage());
+    tickUntil(n1, Role.PRE_CANDIDATE);
+    n1.ready();
+    n1.step(new PreVoteResponse(1, "n9", "n1", true));
+    assertThat(n1.softState().role()).isEqualTo(Role.PRE_CANDIDATE);
+    n1.step(new PreVoteResponse(1, "n2", "n1", true));
+    assertThat(n1.softState().role()).isEqualTo(Role.CANDIDATE);
+    n1.ready();
+    n1.step(new RequestVoteResponse(1, "n9", "n1", true));
+    assertThat(n1.softState().role()).isEqualTo(Role.CANDIDATE);
+    n1.step(new RequestVoteResponse(1, "n3", "n1", true));
+    assertThat(n1.softState().role()).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void aServerOutsideItsBootstrapConfigurationWaitsAndNeverCampaigns() {
+    RaftNode n4 = node("n4", THREE, CONFIG, new InMemoryRaftStorage());
+    for (int i = 0; i < 10 * CONFIG.electionTimeoutTicks(); i++) {
+      n4.tick();
+    }
+    assertThat(n4.softState().role()).isEqualTo(Role.FOLLOWER);
+    assertThat(n4.hasReady()).isFalse();
+    // The leader that adds it can be one it never heard of.
+    Membership withN4 = Membership.ofVoters(List.of("n1", "n2", "n3", "n4"));
+    n4.step(new AppendEntries(2, "n7", "n4", 0, 0, List.of(LogEntry.config(2, 1, withN4)), 0));
+    assertThat(n4.membership()).isEqualTo(withN4);
+    assertThat(n4.ready().messages())
+        .containsExactly(new AppendEntriesResponse(2, "n4", "n7", true, 1, 0));
+    tickUntil(n4, Role.PRE_CANDIDATE);
   }
 }

@@ -2,10 +2,15 @@ package io.distributedcache.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -23,21 +28,67 @@ class RaftSafetyPropertyTest {
   private static final int SEEDS = 300;
   private static final int FAULT_TICKS = 400;
 
+  /** Nodes beyond the founders that membership changes can add. */
+  private static final int SPARES = 2;
+
+  /** Seeds also run over {@link FileRaftStorage}: few, since every persist is an fsync. */
+  private static final int FILE_SEEDS = 10;
+
   static LongStream seeds() {
     String one = System.getProperty("raft.seed");
     return one != null ? LongStream.of(Long.parseLong(one)) : LongStream.rangeClosed(1, SEEDS);
   }
 
+  static LongStream fileSeeds() {
+    String one = System.getProperty("raft.seed");
+    return one != null ? LongStream.of(Long.parseLong(one)) : LongStream.rangeClosed(1, FILE_SEEDS);
+  }
+
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void safetyHoldsUnderFaultsAndTheGroupRecovers(long seed) {
+    check(seed, null);
+  }
+
+  /**
+   * The same schedules with every node on a {@link FileRaftStorage} that a crash closes and a
+   * restart reopens, so that what the node sees after a restart is what the files held.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("fileSeeds")
+  void safetyHoldsOverFileStorage(long seed, @TempDir Path dir) {
+    Map<String, FileRaftStorage> open = new HashMap<>();
+    Function<String, RaftStorage> reopen =
+        id -> {
+          FileRaftStorage previous = open.remove(id);
+          if (previous != null) {
+            previous.close();
+          }
+          FileRaftStorage s = FileRaftStorage.open(dir.resolve(id));
+          open.put(id, s);
+          return s;
+        };
+    try {
+      check(seed, reopen);
+    } finally {
+      open.values().forEach(FileRaftStorage::close);
+    }
+  }
+
+  /** Runs one seed; {@code openStorage} null means in-memory storage. */
+  private static void check(long seed, Function<String, RaftStorage> openStorage) {
     // The schedule has its own stream so that changing the workload does not change the network.
     SplittableRandom schedule = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
     int size = schedule.nextBoolean() ? 3 : 5;
     int electionTimeoutTicks = 10;
+    RaftConfig config = new RaftConfig(electionTimeoutTicks, 1, 1 + schedule.nextInt(8));
     SimRaftCluster cluster =
         new SimRaftCluster(
-            seed, size, new RaftConfig(electionTimeoutTicks, 1, 1 + schedule.nextInt(8)));
+            seed,
+            size,
+            SPARES,
+            config,
+            openStorage != null ? openStorage : inMemoryStorage());
     cluster.dropRate = schedule.nextDouble(0, 0.15);
     cluster.duplicateRate = schedule.nextDouble(0, 0.10);
     cluster.minDelayTicks = schedule.nextInt(2);
@@ -50,10 +101,20 @@ class RaftSafetyPropertyTest {
     }
   }
 
+  private static Function<String, RaftStorage> inMemoryStorage() {
+    Map<String, RaftStorage> disks = new HashMap<>();
+    return id -> disks.computeIfAbsent(id, unused -> new InMemoryRaftStorage());
+  }
+
   private static void runFaultPhase(SimRaftCluster cluster, SplittableRandom schedule, long seed) {
     List<String> ids = cluster.ids;
+    // Its own stream, so that membership changes do not shift the fault schedule.
+    SplittableRandom changes = new SplittableRandom(seed * 0xC2B2AE3D27D4EB4FL + 1);
     int proposals = 0;
     for (int t = 0; t < FAULT_TICKS; t++) {
+      if (changes.nextDouble() < 0.04) {
+        changeMembership(cluster, changes);
+      }
       if (schedule.nextDouble() < 0.5) {
         // Mostly through a node that believes it leads (possibly a deposed one on the minority
         // side, whose entries must later be overwritten), sometimes through anyone.
@@ -95,6 +156,39 @@ class RaftSafetyPropertyTest {
     }
   }
 
+  /**
+   * Through a node that believes it leads, one random one-server change: add a learner or a voter,
+   * promote a learner, or remove a voter (possibly the leader). Refusals (a change in flight, no
+   * entry of the term committed yet) are part of what is tested.
+   */
+  private static void changeMembership(SimRaftCluster cluster, SplittableRandom changes) {
+    List<RaftNode> leaders = new ArrayList<>();
+    for (String id : cluster.ids) {
+      RaftNode n = cluster.node(id);
+      if (n != null && n.softState().isLeader()) {
+        leaders.add(n);
+      }
+    }
+    if (leaders.isEmpty()) {
+      return;
+    }
+    RaftNode leader = leaders.get(changes.nextInt(leaders.size()));
+    Membership m = leader.membership();
+    String target = cluster.ids.get(changes.nextInt(cluster.ids.size()));
+    ProposeResult result;
+    if (m.isVoter(target)) {
+      result = cluster.change(leader, n -> n.proposeRemoveVoter(target));
+    } else if (m.learners().contains(target) || changes.nextInt(3) == 0) {
+      result = cluster.change(leader, n -> n.proposeAddVoter(target));
+    } else {
+      result = cluster.change(leader, n -> n.proposeAddLearner(target));
+    }
+    if (result instanceof ProposeResult.Accepted a) {
+      assertThat(leader.entry(a.index()).isConfig()).isTrue();
+      assertThat(leader.membership()).isNotEqualTo(m);
+    }
+  }
+
   private static void healAndCheckLiveness(SimRaftCluster cluster, int electionTimeoutTicks) {
     cluster.heal();
     cluster.noFaults();
@@ -104,7 +198,10 @@ class RaftSafetyPropertyTest {
     // Propose once per leader term: a proposal is lost only if its leader is deposed.
     long proposedInTerm = -1;
     for (int t = 0; t < 30 * electionTimeoutTicks; t++) {
-      if (cluster.ids.stream().allMatch(id -> cluster.appliedCommands(id).contains("final"))) {
+      Membership members = cluster.committedMembership();
+      if (cluster.ids.stream()
+          .filter(members::contains)
+          .allMatch(id -> cluster.appliedCommands(id).contains("final"))) {
         break;
       }
       RaftNode leader = cluster.stableLeader();
@@ -115,13 +212,15 @@ class RaftSafetyPropertyTest {
       cluster.tick();
     }
     cluster.run(2 * electionTimeoutTicks); // let every node catch up before comparing
-    List<String> first = cluster.appliedCommands(cluster.ids.get(0));
+    List<String> members =
+        cluster.ids.stream().filter(cluster.committedMembership()::contains).toList();
+    List<String> first = cluster.appliedCommands(members.get(0));
     assertThat(first)
         .as("%s: 'final' applied after healing%s", cluster, cluster.states())
         .contains("final");
-    for (String id : cluster.ids) {
+    for (String id : members) {
       assertThat(cluster.appliedCommands(id))
-          .as("%s: %s applied the same commands as %s", cluster, id, cluster.ids.get(0))
+          .as("%s: %s applied the same commands as %s", cluster, id, members.get(0))
           .isEqualTo(first);
     }
   }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * A whole Raft group in one thread: nodes, their storages, and a network of in-flight messages that
@@ -32,10 +33,17 @@ final class SimRaftCluster {
 
   final long seed;
   final RaftConfig config;
+  /** Every node, founders first, then spares that start outside the group. */
   final List<String> ids;
+
+  /** The configuration every node starts with: the founders as voters. */
+  final Membership bootstrap;
   private final SplittableRandom random;
 
-  private final Map<String, InMemoryRaftStorage> storages = new LinkedHashMap<>();
+  /** Opens a node's storage at every (re)start; a crash keeps what it wrote, as a disk would. */
+  private final Function<String, RaftStorage> openStorage;
+
+  private final Map<String, RaftStorage> storages = new LinkedHashMap<>();
   private final Map<String, RaftNode> nodes = new LinkedHashMap<>();
 
   /** What each live node applied since it (re)started: index i at position i - 1. */
@@ -59,17 +67,38 @@ final class SimRaftCluster {
   int minDelayTicks = 1;
   int maxDelayTicks = 1;
 
+  /** A group whose nodes keep their state in {@link InMemoryRaftStorage}s. */
   SimRaftCluster(long seed, int size, RaftConfig config) {
+    this(seed, size, 0, config, inMemory());
+  }
+
+  SimRaftCluster(
+      long seed, int size, RaftConfig config, Function<String, RaftStorage> openStorage) {
+    this(seed, size, 0, config, openStorage);
+  }
+
+  /**
+   * A group whose nodes' storage {@code openStorage} opens at every (re)start, given the node id.
+   * It must return storage holding everything the node's previous storage persisted. Nodes {@code
+   * n1..n<size>} found the group; {@code spares} more nodes run outside it until they are added.
+   */
+  SimRaftCluster(
+      long seed,
+      int size,
+      int spares,
+      RaftConfig config,
+      Function<String, RaftStorage> openStorage) {
     this.seed = seed;
+    this.openStorage = openStorage;
     this.config = config;
     this.random = new SplittableRandom(seed);
     List<String> names = new ArrayList<>();
-    for (int i = 1; i <= size; i++) {
+    for (int i = 1; i <= size + spares; i++) {
       names.add("n" + i);
     }
     this.ids = List.copyOf(names);
+    this.bootstrap = Membership.ofVoters(names.subList(0, size));
     for (String id : ids) {
-      storages.put(id, new InMemoryRaftStorage());
       group.put(id, 0);
       start(id);
     }
@@ -109,11 +138,17 @@ final class SimRaftCluster {
     throw new AssertionError(this + ": no leader within " + maxTicks + " ticks " + states());
   }
 
-  /** The live leader whose term no other live node exceeds, or null. */
+  /**
+   * The live leader whose term no other live voter of the committed configuration exceeds, or null.
+   * (A server removed while cut off may sit on a higher term forever: nobody talks to it again.)
+   */
   RaftNode stableLeader() {
     long maxTerm = 0;
+    Membership members = committedMembership();
     for (RaftNode n : nodes.values()) {
-      maxTerm = Math.max(maxTerm, n.softState().term());
+      if (members.isVoter(n.id())) {
+        maxTerm = Math.max(maxTerm, n.softState().term());
+      }
     }
     for (RaftNode n : nodes.values()) {
       if (n.softState().isLeader() && n.softState().term() == maxTerm) {
@@ -121,6 +156,24 @@ final class SimRaftCluster {
       }
     }
     return null;
+  }
+
+  /** The configuration of the latest configuration entry any node applied, or the bootstrap. */
+  Membership committedMembership() {
+    Membership latest = bootstrap;
+    for (Committed c : committed.values()) {
+      if (c.entry().isConfig()) {
+        latest = c.entry().membership();
+      }
+    }
+    return latest;
+  }
+
+  /** Runs a membership change through the given node and drains it. */
+  ProposeResult change(RaftNode node, Function<RaftNode, ProposeResult> proposal) {
+    ProposeResult result = proposal.apply(node);
+    drain(node);
+    return result;
   }
 
   /** Proposes through the given node and drains it. */
@@ -149,7 +202,7 @@ final class SimRaftCluster {
     return nodes.get(id);
   }
 
-  InMemoryRaftStorage storage(String id) {
+  RaftStorage storage(String id) {
     return storages.get(id);
   }
 
@@ -178,11 +231,11 @@ final class SimRaftCluster {
     maxDelayTicks = 1;
   }
 
-  /** The commands the node applied since it (re)started, no-ops skipped. */
+  /** The commands the node applied since it (re)started, no-ops and configurations skipped. */
   List<String> appliedCommands(String id) {
     List<String> out = new ArrayList<>();
     for (LogEntry e : applied.getOrDefault(id, List.of())) {
-      if (!e.isNoOp()) {
+      if (!e.isNoOp() && !e.isConfig()) {
         out.add(new String(e.command(), StandardCharsets.UTF_8));
       }
     }
@@ -203,6 +256,10 @@ final class SimRaftCluster {
       RaftNode n = nodes.get(id);
       sb.append("\n  ").append(id).append(": ").append(n == null ? "down" : n.toString());
       sb.append(" group=").append(group.get(id));
+      if (n != null) {
+        sb.append(" voters=").append(n.membership().voters());
+        sb.append(" learners=").append(n.membership().learners());
+      }
     }
     return sb.toString();
   }
@@ -221,9 +278,16 @@ final class SimRaftCluster {
 
   // ------------------------------------------------------------------------------- internals
 
+  private static Function<String, RaftStorage> inMemory() {
+    Map<String, RaftStorage> disks = new HashMap<>();
+    return id -> disks.computeIfAbsent(id, unused -> new InMemoryRaftStorage());
+  }
+
   private void start(String id) {
+    storages.put(id, openStorage.apply(id));
     RaftNode node =
-        new RaftNode(id, ids, config, storages.get(id), new SplittableRandom(random.nextLong()));
+        new RaftNode(
+            id, bootstrap, config, storages.get(id), new SplittableRandom(random.nextLong()));
     nodes.put(id, node);
     applied.put(id, new ArrayList<>());
     checkElectionSafety(node);
@@ -266,7 +330,7 @@ final class SimRaftCluster {
   /** Carries out Ready batches as a real application would: persist, send, apply. */
   private void drain(RaftNode node) {
     checkElectionSafety(node);
-    InMemoryRaftStorage storage = storages.get(node.id());
+    RaftStorage storage = storages.get(node.id());
     while (node.hasReady()) {
       Ready ready = node.ready();
       if (ready.hardState() != null) {
