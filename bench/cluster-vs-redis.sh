@@ -82,7 +82,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in "$ROUNDS" "$CONNECTIONS" "$KEYSPACE" "$NODES"; do is_uint "$v" || die "not a positive integer: $v"; done
 [[ $VALUE_SIZE =~ ^[0-9]+$ ]] || die "--value-size must be a non-negative integer"
 [[ $SEED =~ ^-?[0-9]+$ ]] || die "--seed must be an integer"

@@ -14,6 +14,7 @@ BENCH_TMP=""
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 
 bench_init() {
   BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/dcbench.XXXXXX")
@@ -172,13 +173,7 @@ start_ours() {
 
 # start_redis PORT: starts redis-server in the foreground mode, in the background; sets STARTED_PID.
 start_redis() {
-  local port=$1
-  local logf="$BENCH_TMP/redis-$port.log"
-  redis-server --save '' --appendonly no --port "$port" --bind 127.0.0.1 --daemonize no \
-    >"$logf" 2>&1 </dev/null &
-  STARTED_PID=$!
-  BENCH_PIDS+=("$STARTED_PID")
-  STARTED_LOG=$logf
+  start_redis_with "$1"
 }
 
 # wait_ping NAME PID PORT LOG DEADLINE_SECONDS: polls PING until PONG, failing if the process

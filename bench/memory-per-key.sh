@@ -61,7 +61,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in "$KEYS" "$VALUE_SIZE" "$STABLE_WINDOW" "$STABLE_TIMEOUT"; do
   is_uint "$v" || die "not a positive integer: $v"
 done

@@ -68,7 +68,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 [ -z "$ROUNDS" ] && { [ "$QUICK" = 1 ] && ROUNDS=1 || ROUNDS=2; }
 is_uint "$ROUNDS" || die "--rounds must be a positive integer"
 [ -z "$REQUESTS" ] || is_uint "$REQUESTS" || die "--requests must be a positive integer"

@@ -201,16 +201,8 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
     if (entries.isEmpty()) {
       return;
     }
+    RaftStorage.checkAppendable(log.size(), entries);
     long first = entries.get(0).index();
-    if (first < 1 || first > log.size() + 1) {
-      throw new IllegalArgumentException(
-          "first index " + first + " would leave a gap after last index " + log.size());
-    }
-    for (int i = 1; i < entries.size(); i++) {
-      if (entries.get(i).index() != first + i) {
-        throw new IllegalArgumentException("entries are not consecutive: " + entries);
-      }
-    }
     int keep = (int) (first - 1);
     long writeAt = keep < recordOffsets.size() ? recordOffsets.get(keep) : logEndOffset;
     int bytes = 0;

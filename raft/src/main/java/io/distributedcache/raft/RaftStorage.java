@@ -29,4 +29,24 @@ public interface RaftStorage {
    * @throws IllegalArgumentException if the entries are not consecutive or would leave a gap
    */
   void append(List<LogEntry> entries);
+
+  /**
+   * Checks that {@code entries} may be appended to a log whose last index is {@code lastIndex}:
+   * consecutive indexes, starting no later than just after the last one (an earlier start replaces
+   * the suffix from there).
+   *
+   * @throws IllegalArgumentException otherwise
+   */
+  static void checkAppendable(long lastIndex, List<LogEntry> entries) {
+    long first = entries.get(0).index();
+    if (first < 1 || first > lastIndex + 1) {
+      throw new IllegalArgumentException(
+          "first index " + first + " would leave a gap after last index " + lastIndex);
+    }
+    for (int i = 1; i < entries.size(); i++) {
+      if (entries.get(i).index() != first + i) {
+        throw new IllegalArgumentException("entries are not consecutive: " + entries);
+      }
+    }
+  }
 }

@@ -571,11 +571,13 @@ public final class ClusterNode implements PeerInbox {
     hlc.receive(envelope.version());
     ConsistentHashRing ring = rings.current();
     PeerMessage body = envelope.body();
-    long requestId = requestIdOf(body);
-    if (envelope.epoch() != ring.epoch() && isRequest(body)) {
-      stats.wrongEpoch.increment();
-      send(ring, from, new WrongEpoch(requestId, ring.epoch()));
-      return;
+    if (envelope.epoch() != ring.epoch()) {
+      long requestId = requestIdOf(body);
+      if (requestId != NOT_A_REQUEST) {
+        stats.wrongEpoch.increment();
+        send(ring, from, new WrongEpoch(requestId, ring.epoch()));
+        return;
+      }
     }
     if (body instanceof Execute m) {
       onExecute(ring, from, m);
@@ -634,15 +636,10 @@ public final class ClusterNode implements PeerInbox {
     }
   }
 
-  private static boolean isRequest(PeerMessage body) {
-    return body instanceof Execute
-        || body instanceof Replicate
-        || body instanceof ReadState
-        || body instanceof DigestRequest
-        || body instanceof SyncRequest
-        || body instanceof Flush;
-  }
+  /** {@link #requestIdOf} of a message that asks nothing (a reply, a Hello). */
+  private static final long NOT_A_REQUEST = -1;
 
+  /** The id of a request a peer must answer, or {@link #NOT_A_REQUEST}. */
   private static long requestIdOf(PeerMessage body) {
     if (body instanceof Execute m) {
       return m.requestId();
@@ -657,7 +654,7 @@ public final class ClusterNode implements PeerInbox {
     } else if (body instanceof Flush m) {
       return m.requestId();
     }
-    return 0; // replies are not refused for their epoch: they answer a request already made
+    return NOT_A_REQUEST; // replies are not refused for their epoch: they answer a request made
   }
 
   private void deliver(long requestId, java.util.function.Consumer<Pending> action) {
