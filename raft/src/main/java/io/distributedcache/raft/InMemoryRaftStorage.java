@@ -12,11 +12,19 @@ import java.util.Objects;
 public final class InMemoryRaftStorage implements RaftStorage {
 
   private HardState hardState = HardState.INITIAL;
+  private Snapshot snapshot = Snapshot.NONE;
+
+  /** The entries after {@link #snapshot}: index {@code snapshot.index() + 1 + i} at {@code i}. */
   private final List<LogEntry> log = new ArrayList<>();
 
   @Override
   public HardState hardState() {
     return hardState;
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    return snapshot;
   }
 
   @Override
@@ -34,9 +42,25 @@ public final class InMemoryRaftStorage implements RaftStorage {
     if (entries.isEmpty()) {
       return;
     }
-    RaftStorage.checkAppendable(log.size(), entries);
-    long first = entries.get(0).index();
-    log.subList((int) (first - 1), log.size()).clear();
+    RaftStorage.checkAppendable(snapshot.index(), snapshot.index() + log.size(), entries);
+    int keep = (int) (entries.get(0).index() - snapshot.index() - 1);
+    log.subList(keep, log.size()).clear();
     log.addAll(entries);
+  }
+
+  @Override
+  public void saveSnapshot(Snapshot snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    if (snapshot.isEmpty() || snapshot.index() < this.snapshot.index()) {
+      throw new IllegalArgumentException(
+          "cannot replace the snapshot at " + this.snapshot.index() + " with " + snapshot);
+    }
+    if (snapshot.index() == this.snapshot.index()) {
+      return;
+    }
+    List<LogEntry> kept = RaftStorage.entriesKept(snapshot, log);
+    log.clear();
+    log.addAll(kept);
+    this.snapshot = snapshot;
   }
 }

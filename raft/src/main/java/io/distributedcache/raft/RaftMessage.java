@@ -4,10 +4,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A message between two members of a Raft group (Raft paper figure 2, plus pre-vote from Ongaro's
- * thesis section 9.6). Every message carries the sender's view of the term and its sender and
- * recipient ids; the transport delivers it to {@link RaftNode#step} of the member named by {@link
- * #to()}. Messages may be lost, delayed, duplicated and reordered: the node tolerates all four.
+ * A message between two members of a Raft group (Raft paper figure 2 and section 7, plus pre-vote
+ * from Ongaro's thesis section 9.6). Every message carries the sender's view of the term and its
+ * sender and recipient ids; the transport delivers it to {@link RaftNode#step} of the member named
+ * by {@link #to()}. Messages may be lost, delayed, duplicated and reordered: the node tolerates all
+ * four. {@link RaftMessageCodec} puts them on the wire.
  */
 public sealed interface RaftMessage {
 
@@ -146,6 +147,35 @@ public sealed interface RaftMessage {
     public AppendEntriesResponse {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(to, "to");
+    }
+  }
+
+  /**
+   * Replace your log up to {@code snapshot.index()} with this snapshot (Raft paper section 7,
+   * InstallSnapshot RPC, sent whole rather than in chunks since our snapshots are small). The
+   * leader sends it to a follower whose next entry it has compacted away.
+   *
+   * <p>There is no InstallSnapshotResponse: the follower answers with an {@link
+   * AppendEntriesResponse} that succeeds with {@code index} = the snapshot's index if it installed
+   * the snapshot, or = its own commit index if that was already at or past the snapshot (a stale
+   * or duplicated snapshot); either way its log matches the leader's up to that index, which is
+   * all the leader needs to continue with entries from there (etcd answers the same way). A
+   * recipient in a higher term answers as for a stale {@link AppendEntries}: an unsuccessful
+   * response carrying its term, so that the deposed leader steps down.
+   *
+   * @param term the leader's term
+   * @param snapshot the leader's latest snapshot, never {@link Snapshot#NONE}
+   */
+  record InstallSnapshot(long term, String from, String to, Snapshot snapshot)
+      implements RaftMessage {
+    /** Checks the ids and that there is a snapshot. */
+    public InstallSnapshot {
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(snapshot, "snapshot");
+      if (snapshot.isEmpty()) {
+        throw new IllegalArgumentException("InstallSnapshot needs a snapshot, not NONE");
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ package io.distributedcache.raft;
 
 import io.distributedcache.raft.RaftMessage.AppendEntries;
 import io.distributedcache.raft.RaftMessage.AppendEntriesResponse;
+import io.distributedcache.raft.RaftMessage.InstallSnapshot;
 import io.distributedcache.raft.RaftMessage.PreVote;
 import io.distributedcache.raft.RaftMessage.PreVoteResponse;
 import io.distributedcache.raft.RaftMessage.RequestVote;
@@ -29,6 +30,7 @@ import java.util.random.RandomGenerator;
  * peer sent to it, and {@link #propose} for new commands; after any of these it drains {@link
  * #ready()} and carries the batch out in the order {@link Ready} prescribes: persist, then send,
  * then apply. A restarted member is a new {@code RaftNode} over the same {@link RaftStorage}.
+ * Once the application has applied entries it may {@link #compact} the log into a {@link Snapshot}.
  *
  * <h2>Design note</h2>
  *
@@ -74,10 +76,30 @@ import java.util.random.RandomGenerator;
  *       configuration: a vote or an acknowledgement counts only from a voter. A removed server
  *       cannot disrupt the group: pre-vote fails for it (its log lacks the committed removal) and
  *       leases make members ignore its vote requests (thesis section 4.2.3).
+ *   <li><b>Snapshots</b> (paper section 7), driven by the application as in etcd: after applying
+ *       entries up to some index it calls {@link #compact} with its state machine's bytes; the node
+ *       records a {@link Snapshot} (index, term, configuration in force there, data), drops the
+ *       entries it covers and returns it for the application to {@linkplain
+ *       RaftStorage#saveSnapshot save}. The log then holds the entries after {@link
+ *       #snapshot()}{@code .index()}; the snapshot's term stands in for the dropped entry's in the
+ *       consistency check and in elections, and its configuration is in force until a later
+ *       configuration entry. Only applied (hence committed) entries are compacted, so every member
+ *       and every future leader agrees on what a snapshot replaces.
+ *   <li><b>InstallSnapshot</b>: a leader that compacted away the next entry a follower needs sends
+ *       its snapshot instead ({@link InstallSnapshot}), once when the need arises and then with
+ *       every heartbeat until the follower acknowledges; {@code nextIndex} still moves only on a
+ *       response. A follower installs a snapshot only if it is past its commit index (anything else
+ *       is stale: it has those entries committed already): it keeps the entries after the
+ *       snapshot's index if its entry there has the snapshot's term, else drops its log (paper
+ *       section 7, receiver steps 6 and 7; {@link RaftStorage#entriesKept}), sets its commit index
+ *       to the snapshot's index and hands the snapshot out in {@link Ready#snapshotToApply()}. It
+ *       answers with an {@link AppendEntriesResponse} (see {@link InstallSnapshot}).
  * </ul>
  *
- * <p>The whole log is kept in memory; it is loaded from storage when the node is built. Snapshots
- * (and with them log compaction) are not implemented yet.
+ * <p>The log after the snapshot is kept in memory; it is loaded from storage when the node is
+ * built, and so is the snapshot, from which a restarted node starts: its commit and applied indexes
+ * begin at the snapshot's index and the application restores its state machine from {@link
+ * #snapshot()} before it drains the first {@link Ready}.
  *
  * <p>Thread-safety: none. All methods must be called from one thread (or under one lock).
  */
@@ -88,10 +110,17 @@ public final class RaftNode {
   /** The configuration in effect while the log holds no {@link LogEntry.Kind#CONFIG} entry. */
   private final Membership bootstrap;
 
-  /** The configuration of the latest CONFIG entry in the log, or {@link #bootstrap}. */
+  /**
+   * The configuration of the latest CONFIG entry in the log, else that of {@link #snapshot}, else
+   * {@link #bootstrap}.
+   */
   private Membership membership;
 
-  /** The index of the entry {@link #membership} comes from; 0 for {@link #bootstrap}. */
+  /**
+   * The index of the entry {@link #membership} comes from; the snapshot's index for the snapshot's
+   * configuration (it was in force there, which is all that the comparisons with the commit index
+   * need); 0 for {@link #bootstrap}.
+   */
   private long membershipIndex;
 
   private final RaftConfig config;
@@ -101,7 +130,10 @@ public final class RaftNode {
   private long term;
   private String votedFor;
 
-  /** {@code log.get(i - 1)} is the entry at index {@code i}. */
+  /** The latest snapshot, {@link Snapshot#NONE} if none; the log holds the entries after it. */
+  private Snapshot snapshot;
+
+  /** {@code log.get(i - snapshot.index() - 1)} is the entry at index {@code i}. */
   private final ArrayList<LogEntry> log;
 
   // Volatile state.
@@ -109,7 +141,10 @@ public final class RaftNode {
   private String leaderId;
   private long commitIndex;
 
-  /** The last index handed out in {@link Ready#committedEntries()}. */
+  /**
+   * The last index handed out in {@link Ready#committedEntries()} or covered by a snapshot; never
+   * below {@code snapshot.index()}.
+   */
   private long appliedIndex;
 
   private int electionElapsedTicks;
@@ -125,8 +160,14 @@ public final class RaftNode {
   private HardState lastReadyHardState;
   private SoftState lastReadySoftState;
 
-  /** The lowest log index changed since the last ready(); {@link Long#MAX_VALUE} if none. */
+  /**
+   * The lowest log index changed since the last ready(); {@link Long#MAX_VALUE} if none. Always
+   * above the snapshot's index.
+   */
   private long firstUnpersistedIndex = Long.MAX_VALUE;
+
+  /** A snapshot installed since the last ready(), to hand out; {@code null} if none. */
+  private Snapshot snapshotToApply;
 
   private final List<RaftMessage> outbox = new ArrayList<>();
 
@@ -145,12 +186,15 @@ public final class RaftNode {
 
   /**
    * Builds a member from what its storage holds: a fresh node if the storage is empty, else a
-   * restarted one with its term, vote and log. It starts as a follower that knows no leader and has
-   * committed nothing; committed entries are handed out again (from index 1) once it learns the
-   * commit index from a leader, so the application rebuilds its state by applying them.
+   * restarted one with its term, vote, snapshot and log. It starts as a follower that knows no
+   * leader, with its commit and applied indexes at the snapshot's index (0 without one): the
+   * application restores its state machine from {@link #snapshot()} (if not empty) before it drains
+   * the first {@link Ready}, and committed entries after the snapshot are handed out again once the
+   * node learns the commit index from a leader, so the application rebuilds the rest of its state
+   * by applying them.
    *
-   * <p>The configuration in effect is that of the latest configuration entry in the log, and
-   * {@code bootstrap} while there is none. Every founding member gets the same {@code bootstrap}.
+   * <p>The configuration in effect is that of the latest configuration entry in the log, else that
+   * of the snapshot, else {@code bootstrap}. Every founding member gets the same {@code bootstrap}.
    * A server started later to join the group gets a {@code bootstrap} in which it is not a voter
    * (for example the founders'): it then never campaigns, and waits for the leader that adds it.
    *
@@ -159,7 +203,8 @@ public final class RaftNode {
    * @param config timing and batching settings
    * @param storage this member's stable storage; read here, written by the application
    * @param random the source of randomised election timeouts; seed it in tests and simulations
-   * @throws IllegalArgumentException if the stored log is not consecutive from index 1
+   * @throws IllegalArgumentException if the stored log is not consecutive from just after the
+   *     snapshot's index
    */
   public RaftNode(
       String id,
@@ -176,12 +221,21 @@ public final class RaftNode {
     this.term = hardState.term();
     this.votedFor = hardState.votedFor();
     this.lastReadyHardState = hardState;
+    this.snapshot = Objects.requireNonNull(storage.snapshot(), "storage.snapshot()");
     this.log = new ArrayList<>(storage.entries());
     for (int i = 0; i < log.size(); i++) {
-      if (log.get(i).index() != i + 1) {
-        throw new IllegalArgumentException("stored log is not consecutive from 1 at position " + i);
+      if (log.get(i).index() != snapshot.index() + 1 + i) {
+        throw new IllegalArgumentException(
+            "stored log is not consecutive from "
+                + (snapshot.index() + 1)
+                + " at position "
+                + i
+                + ": "
+                + log.get(i));
       }
     }
+    this.commitIndex = snapshot.index();
+    this.appliedIndex = snapshot.index();
     this.membership = bootstrap;
     recomputeMembership();
     resetTimers();
@@ -216,22 +270,94 @@ public final class RaftNode {
     return commitIndex;
   }
 
-  /** The index of the last log entry, 0 if the log is empty. */
+  /**
+   * The index of the last log entry: the snapshot's index if the log after it is empty, 0 if there
+   * is neither log nor snapshot.
+   */
   public long lastIndex() {
-    return log.size();
+    return snapshot.index() + log.size();
+  }
+
+  /**
+   * The index of the first entry the log holds, {@code snapshot().index() + 1}; the log is empty if
+   * this exceeds {@link #lastIndex()}.
+   */
+  public long firstIndex() {
+    return snapshot.index() + 1;
+  }
+
+  /**
+   * The latest snapshot, the application's own ({@link #compact}) or one received from a leader;
+   * {@link Snapshot#NONE} if there is none.
+   */
+  public Snapshot snapshot() {
+    return snapshot;
   }
 
   /**
    * The log entry at {@code index} (possibly not yet persisted or committed); for invariant checks
-   * and diagnostics.
+   * and diagnostics. Entries up to the snapshot's index are gone: the snapshot stands in for them,
+   * so asking for one is an error rather than a {@code null} that a caller could mistake for "not
+   * there yet".
    *
-   * @throws IndexOutOfBoundsException unless {@code 1 <= index <= lastIndex()}
+   * @throws IndexOutOfBoundsException unless {@code firstIndex() <= index <= lastIndex()}; the
+   *     message says when the entry was compacted into the snapshot
    */
   public LogEntry entry(long index) {
-    if (index < 1 || index > log.size()) {
-      throw new IndexOutOfBoundsException("index " + index + " not in [1, " + log.size() + "]");
+    if (index < firstIndex() || index > lastIndex()) {
+      throw new IndexOutOfBoundsException(
+          "index "
+              + index
+              + " not in ["
+              + firstIndex()
+              + ", "
+              + lastIndex()
+              + "]"
+              + (index >= 1 && index <= snapshot.index()
+                  ? ": compacted into the snapshot at index " + snapshot.index()
+                  : ""));
     }
-    return log.get((int) (index - 1));
+    return log.get(position(index));
+  }
+
+  /**
+   * Compacts the log (paper section 7): records a {@link Snapshot} of the application's state
+   * machine as of {@code appliedIndex} (with that entry's term and the configuration in force at
+   * it) and drops the entries up to it from memory. The application calls it after it applied the
+   * {@link Ready#committedEntries()} up to {@code appliedIndex} (and only between batches, never
+   * while carrying one out), and must then hand the returned snapshot to {@link
+   * RaftStorage#saveSnapshot}, which persists it and drops the same entries from the storage. Until
+   * it does, the storage simply holds more log than the node; a crash in between loses nothing.
+   *
+   * <p>The node sends this snapshot to followers whose next entry it compacted away.
+   *
+   * @param appliedIndex the index up to which {@code stateMachineData} reflects the log: above the
+   *     current snapshot's index and at most the last index handed out in {@link
+   *     Ready#committedEntries()} (so at most {@link #commitIndex()}, and persisted)
+   * @param stateMachineData the application's state after applying entries 1 to {@code
+   *     appliedIndex}; copied
+   * @return the new snapshot, also {@link #snapshot()} from now on
+   * @throws IllegalArgumentException if {@code appliedIndex} is not in that range
+   */
+  public Snapshot compact(long appliedIndex, byte[] stateMachineData) {
+    Objects.requireNonNull(stateMachineData, "stateMachineData");
+    if (appliedIndex <= snapshot.index() || appliedIndex > this.appliedIndex) {
+      throw new IllegalArgumentException(
+          "can compact only up to an applied index in ("
+              + snapshot.index()
+              + ", "
+              + this.appliedIndex
+              + "]: "
+              + appliedIndex);
+    }
+    Snapshot next =
+        new Snapshot(
+            appliedIndex, termAt(appliedIndex), membershipAt(appliedIndex), stateMachineData);
+    log.subList(0, position(appliedIndex) + 1).clear();
+    snapshot = next;
+    // Entries up to the applied index went out for persisting with the batch that applied them,
+    // so nothing waiting to be persisted was dropped: firstUnpersistedIndex > commitIndex.
+    return next;
   }
 
   /**
@@ -268,7 +394,7 @@ public final class RaftNode {
     heartbeatElapsedTicks++;
     if (heartbeatElapsedTicks >= config.heartbeatIntervalTicks()) {
       heartbeatElapsedTicks = 0;
-      broadcastAppend();
+      broadcastAppend(true);
     }
   }
 
@@ -291,7 +417,7 @@ public final class RaftNode {
     LogEntry entry = new LogEntry(term, lastIndex() + 1, command);
     appendToLog(List.of(entry));
     maybeAdvanceCommit();
-    broadcastAppend();
+    broadcastAppend(false);
     return new ProposeResult.Accepted(entry.term(), entry.index());
   }
 
@@ -371,7 +497,7 @@ public final class RaftNode {
     LogEntry entry = LogEntry.config(term, lastIndex() + 1, next);
     appendToLog(List.of(entry));
     maybeAdvanceCommit(); // removing a lagging voter can lower the bar
-    broadcastAppend();
+    broadcastAppend(false);
     stepDownIfRemoved();
     return new ProposeResult.Accepted(entry.term(), entry.index());
   }
@@ -403,13 +529,16 @@ public final class RaftNode {
       boolean keepsTerm =
           message instanceof PreVote || (message instanceof PreVoteResponse r && r.granted());
       if (!keepsTerm) {
-        becomeFollower(message.term(), message instanceof AppendEntries ? message.from() : null);
+        boolean fromLeader = message instanceof AppendEntries || message instanceof InstallSnapshot;
+        becomeFollower(message.term(), fromLeader ? message.from() : null);
       }
     } else if (message.term() < term) {
       if (message instanceof AppendEntries a) {
         // A deposed leader we do not answer would keep its followers' leases alive; telling it our
         // term makes it step down (etcd does the same for check-quorum and pre-vote).
         send(new AppendEntriesResponse(term, id, a.from(), false, a.prevLogIndex(), 0));
+      } else if (message instanceof InstallSnapshot i) {
+        send(new AppendEntriesResponse(term, id, i.from(), false, i.snapshot().index(), 0));
       } else if (message instanceof PreVote p) {
         send(new PreVoteResponse(term, id, p.from(), false));
       }
@@ -428,6 +557,8 @@ public final class RaftNode {
       handleAppendEntries(m);
     } else if (message instanceof AppendEntriesResponse m) {
       handleAppendEntriesResponse(m);
+    } else if (message instanceof InstallSnapshot m) {
+      handleInstallSnapshot(m);
     }
   }
 
@@ -435,6 +566,7 @@ public final class RaftNode {
   public boolean hasReady() {
     return !hardState().equals(lastReadyHardState)
         || !softState().equals(lastReadySoftState)
+        || snapshotToApply != null
         || firstUnpersistedIndex <= lastIndex()
         || !outbox.isEmpty()
         || commitIndex > appliedIndex;
@@ -450,15 +582,18 @@ public final class RaftNode {
     HardState hardStateToPersist = hardState.equals(lastReadyHardState) ? null : hardState;
     lastReadyHardState = hardState;
 
+    Snapshot snapshotOut = snapshotToApply;
+    snapshotToApply = null;
+
     List<LogEntry> entriesToPersist =
         firstUnpersistedIndex <= lastIndex()
-            ? List.copyOf(log.subList((int) (firstUnpersistedIndex - 1), log.size()))
+            ? List.copyOf(log.subList(position(firstUnpersistedIndex), log.size()))
             : List.of();
     firstUnpersistedIndex = Long.MAX_VALUE;
 
     List<LogEntry> committed =
         commitIndex > appliedIndex
-            ? List.copyOf(log.subList((int) appliedIndex, (int) commitIndex))
+            ? List.copyOf(log.subList(position(appliedIndex + 1), position(commitIndex) + 1))
             : List.of();
     appliedIndex = commitIndex;
 
@@ -466,7 +601,8 @@ public final class RaftNode {
     outbox.clear();
 
     lastReadySoftState = softState();
-    return new Ready(lastReadySoftState, hardStateToPersist, entriesToPersist, messages, committed);
+    return new Ready(
+        lastReadySoftState, hardStateToPersist, snapshotOut, entriesToPersist, messages, committed);
   }
 
   @Override
@@ -483,6 +619,8 @@ public final class RaftNode {
         + lastIndex()
         + " commit="
         + commitIndex
+        + " snapshot="
+        + snapshot.index()
         + "]";
   }
 
@@ -554,7 +692,7 @@ public final class RaftNode {
     // Section 5.4.2 / 8: entries of earlier terms commit only together with one of ours.
     appendToLog(List.of(LogEntry.noOp(term, lastIndex() + 1)));
     maybeAdvanceCommit();
-    broadcastAppend();
+    broadcastAppend(false);
   }
 
   /**
@@ -571,12 +709,7 @@ public final class RaftNode {
     if (membershipIndex <= commitIndex) {
       return false;
     }
-    for (long i = membershipIndex - 1; i >= 1; i--) {
-      if (entry(i).isConfig()) {
-        return entry(i).membership().isVoter(id);
-      }
-    }
-    return bootstrap.isVoter(id);
+    return membershipAt(membershipIndex - 1).isVoter(id);
   }
 
   private void startTally() {
@@ -643,7 +776,8 @@ public final class RaftNode {
 
   // -------------------------------------------------------------------------------- replication
 
-  private void handleAppendEntries(AppendEntries m) {
+  /** Follows the leader of the current term that sent an append or a snapshot. */
+  private void followLeader(String leader) {
     if (role == Role.LEADER) {
       throw new IllegalStateException(
           "two leaders in term "
@@ -651,17 +785,28 @@ public final class RaftNode {
               + ": "
               + id
               + " and "
-              + m.from()
+              + leader
               + " (election safety broken)");
     }
     if (role != Role.FOLLOWER) {
-      becomeFollower(term, m.from());
+      becomeFollower(term, leader);
     } else {
-      leaderId = m.from();
+      leaderId = leader;
       electionElapsedTicks = 0;
     }
+  }
+
+  private void handleAppendEntries(AppendEntries m) {
+    followLeader(m.from());
 
     long prevIndex = m.prevLogIndex();
+    if (prevIndex < snapshot.index()) {
+      // The entries up to our snapshot are committed, so they match the leader's; the rest of this
+      // (stale or duplicated) append cannot be checked without the compacted terms. Tell the
+      // leader where we are sure to match instead, as etcd does.
+      send(new AppendEntriesResponse(term, id, m.from(), true, commitIndex, 0));
+      return;
+    }
     if (prevIndex > lastIndex()) {
       send(new AppendEntriesResponse(term, id, m.from(), false, prevIndex, lastIndex() + 1));
       return;
@@ -698,6 +843,34 @@ public final class RaftNode {
     send(new AppendEntriesResponse(term, id, m.from(), true, lastNewIndex, 0));
   }
 
+  private void handleInstallSnapshot(InstallSnapshot m) {
+    followLeader(m.from());
+    Snapshot incoming = m.snapshot();
+    if (incoming.index() <= commitIndex) {
+      // Stale or duplicated: we hold everything it covers, committed. Installing it could only cut
+      // the log back. Our committed prefix matches the leader's, so say so.
+      send(new AppendEntriesResponse(term, id, m.from(), true, commitIndex, 0));
+      return;
+    }
+    List<LogEntry> kept = RaftStorage.entriesKept(incoming, log);
+    // Whatever of the kept suffix was not persisted yet still has to be; the storage applies the
+    // same rule to what it holds, so it keeps the persisted part of this suffix. A discarded log
+    // leaves nothing to persist. (Only if this very batch overwrote the entry at the snapshot's
+    // index can the storage keep an older suffix that the node dropped: entries the node held
+    // before, as after a crash just before that overwrite, which Raft tolerates; the leader's next
+    // append, from the snapshot's index on, replaces them.)
+    firstUnpersistedIndex =
+        kept.isEmpty() ? Long.MAX_VALUE : Math.max(firstUnpersistedIndex, incoming.index() + 1);
+    log.clear();
+    log.addAll(kept);
+    snapshot = incoming;
+    snapshotToApply = incoming;
+    commitIndex = incoming.index();
+    appliedIndex = incoming.index(); // entries it covers are never handed out
+    recomputeMembership();
+    send(new AppendEntriesResponse(term, id, m.from(), true, incoming.index(), 0));
+  }
+
   private void handleAppendEntriesResponse(AppendEntriesResponse m) {
     if (role != Role.LEADER) {
       return;
@@ -714,10 +887,11 @@ public final class RaftNode {
       p.matchIndex = m.index();
       p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
       if (maybeAdvanceCommit()) {
-        broadcastAppend(); // tell everyone the new commit index now, not at the next heartbeat
+        // Tell everyone the new commit index now, not at the next heartbeat.
+        broadcastAppend(false);
         stepDownIfRemoved();
       } else if (p.nextIndex <= lastIndex()) {
-        sendAppend(m.from(), p);
+        sendAppend(m.from(), p, false);
       }
       return;
     }
@@ -725,7 +899,7 @@ public final class RaftNode {
       return; // a rejection of something we no longer send
     }
     p.nextIndex = Math.max(p.matchIndex + 1, Math.min(m.hintIndex(), p.nextIndex - 1));
-    sendAppend(m.from(), p);
+    sendAppend(m.from(), p, false);
   }
 
   private boolean maybeAdvanceCommit() {
@@ -752,19 +926,39 @@ public final class RaftNode {
     }
   }
 
-  private void broadcastAppend() {
+  /**
+   * Sends every peer what it needs next.
+   *
+   * @param heartbeat whether this is the periodic heartbeat, which also resends snapshots
+   */
+  private void broadcastAppend(boolean heartbeat) {
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      sendAppend(e.getKey(), e.getValue());
+      sendAppend(e.getKey(), e.getValue(), heartbeat);
     }
   }
 
-  private void sendAppend(String peer, Progress p) {
+  /**
+   * Sends {@code peer} the entries from its {@code nextIndex}, or the snapshot if they are
+   * compacted away. A snapshot goes out once per snapshot and then only with heartbeats until the
+   * peer acknowledges it: it is the largest message, and every proposal and commit would
+   * otherwise resend it.
+   */
+  private void sendAppend(String peer, Progress p, boolean heartbeat) {
+    if (p.nextIndex <= snapshot.index()) {
+      if (heartbeat || p.snapshotSentIndex != snapshot.index()) {
+        p.snapshotSentIndex = snapshot.index();
+        send(new InstallSnapshot(term, id, peer, snapshot));
+      }
+      return;
+    }
     long prevIndex = p.nextIndex - 1;
-    int from = (int) prevIndex;
-    int to = (int) Math.min(lastIndex(), prevIndex + config.maxEntriesPerAppend());
+    long lastToSend = Math.min(lastIndex(), prevIndex + config.maxEntriesPerAppend());
+    List<LogEntry> entries =
+        lastToSend > prevIndex
+            ? log.subList(position(prevIndex + 1), position(lastToSend) + 1)
+            : List.of();
     send(
-        new AppendEntries(
-            term, id, peer, prevIndex, termAt(prevIndex), log.subList(from, to), commitIndex));
+        new AppendEntries(term, id, peer, prevIndex, termAt(prevIndex), entries, commitIndex));
   }
 
   // ------------------------------------------------------------------------------------ the log
@@ -773,12 +967,30 @@ public final class RaftNode {
     return termAt(lastIndex());
   }
 
+  /**
+   * The term of the entry at {@code index}, the snapshot's term at its index, 0 at index 0.
+   *
+   * @throws IllegalStateException for an index inside the snapshot: callers only ask about indexes
+   *     at or above the commit index, which is never below the snapshot's
+   */
   private long termAt(long index) {
-    return index == 0 ? 0 : log.get((int) (index - 1)).term();
+    if (index == snapshot.index()) {
+      return snapshot.term();
+    }
+    if (index < snapshot.index()) {
+      throw new IllegalStateException(
+          id + ": the term at " + index + " is compacted into the snapshot at " + snapshot.index());
+    }
+    return log.get(position(index)).term();
+  }
+
+  /** The position in {@link #log} of the entry at {@code index}, after the snapshot's. */
+  private int position(long index) {
+    return (int) (index - snapshot.index() - 1);
   }
 
   private void truncateFrom(long index) {
-    log.subList((int) (index - 1), log.size()).clear();
+    log.subList(position(index), log.size()).clear();
     firstUnpersistedIndex = Math.min(firstUnpersistedIndex, index);
     if (membershipIndex >= index) {
       recomputeMembership(); // the configuration in effect went with the suffix
@@ -796,15 +1008,33 @@ public final class RaftNode {
     }
   }
 
-  /** Sets the configuration to the latest one in the log, or the bootstrap one. */
+  /** Sets the configuration to the latest one in the log, else the snapshot's or the bootstrap. */
   private void recomputeMembership() {
     for (int i = log.size() - 1; i >= 0; i--) {
       if (log.get(i).isConfig()) {
-        setMembership(log.get(i).membership(), i + 1);
+        setMembership(log.get(i).membership(), log.get(i).index());
         return;
       }
     }
-    setMembership(bootstrap, 0);
+    if (snapshot.isEmpty()) {
+      setMembership(bootstrap, 0);
+    } else {
+      setMembership(snapshot.membership(), snapshot.index());
+    }
+  }
+
+  /**
+   * The configuration in force at {@code index} (at least the snapshot's index): that of the latest
+   * configuration entry at or before it, else the snapshot's, else the bootstrap one.
+   */
+  private Membership membershipAt(long index) {
+    for (long i = Math.min(index, lastIndex()); i >= firstIndex(); i--) {
+      LogEntry e = entry(i);
+      if (e.isConfig()) {
+        return e.membership();
+      }
+    }
+    return snapshot.isEmpty() ? bootstrap : snapshot.membership();
   }
 
   private void setMembership(Membership next, long index) {
@@ -850,6 +1080,9 @@ public final class RaftNode {
 
     /** Whether the peer answered since the last check-quorum. */
     boolean recentlyActive;
+
+    /** The index of the last snapshot sent to the peer, 0 if none. */
+    long snapshotSentIndex;
 
     Progress(long nextIndex) {
       this.nextIndex = nextIndex;

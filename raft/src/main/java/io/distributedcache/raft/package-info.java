@@ -4,6 +4,7 @@
  * io.distributedcache.raft.RaftNode} takes ticks, peer messages and proposals and emits {@link
  * io.distributedcache.raft.Ready} batches; the application does all disk and network I/O, for the
  * disk through a {@link io.distributedcache.raft.RaftStorage} such as {@link
- * io.distributedcache.raft.FileRaftStorage}, the one class here that touches files.
+ * io.distributedcache.raft.FileRaftStorage}, the one class here that touches files, and for the
+ * network with the bytes of {@link io.distributedcache.raft.RaftMessageCodec}.
  */
 package io.distributedcache.raft;

@@ -1,5 +1,7 @@
 package io.distributedcache.raft;
 
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,12 +18,19 @@ import java.util.function.Function;
 /**
  * A whole Raft group in one thread: nodes, their storages, and a network of in-flight messages that
  * can be dropped, delayed, duplicated, reordered and partitioned; nodes crash (keeping their
- * storage) and restart. Everything random comes from one seed, so a failing seed replays exactly.
+ * storage) and restart, and compact their logs at random points if {@link #compactRate} is set.
+ * Everything random comes from one seed, so a failing seed replays exactly.
+ *
+ * <p>Each node's application state machine is the list of every entry it applied, in order, from
+ * index 1 (no-ops and configurations included); a snapshot's data is that list, encoded. So a node
+ * that restores from a snapshot (installed from a leader, or its own after a restart) knows its
+ * whole history, and the history is checked like any applied entry.
  *
  * <p>Invariants (Raft paper figure 3) are checked as it runs and fail with the seed in the message:
- * election safety after every tick and message, state machine safety on every apply, leader
- * completeness whenever a node becomes leader, log matching and committed-prefix stability after
- * every tick.
+ * election safety after every tick and message, state machine safety on every apply and on every
+ * snapshot restored (its entries, term and configuration), leader completeness whenever a node
+ * becomes leader, log matching and committed-prefix stability after every tick, and at every crash
+ * that the storage holds exactly the node's snapshot and log.
  */
 final class SimRaftCluster {
 
@@ -46,7 +55,10 @@ final class SimRaftCluster {
   private final Map<String, RaftStorage> storages = new LinkedHashMap<>();
   private final Map<String, RaftNode> nodes = new LinkedHashMap<>();
 
-  /** What each live node applied since it (re)started: index i at position i - 1. */
+  /**
+   * Each live node's state machine: every entry applied, restored from snapshots or applied since,
+   * index i at position i - 1.
+   */
   private final Map<String, List<LogEntry>> applied = new HashMap<>();
 
   /** Partition group per node; messages only flow within a group. */
@@ -60,6 +72,16 @@ final class SimRaftCluster {
   private long now;
   private long sequence;
   private long delivered;
+
+  /** Compaction has its own stream, so that turning it on does not change the network's faults. */
+  private final SplittableRandom compactionRandom;
+
+  long compactions;
+  long snapshotsInstalled;
+  long restoresFromSnapshot;
+
+  /** The chance per tick and live node that it compacts its log at a random applied index. */
+  double compactRate;
 
   // Network faults; all off by default.
   double dropRate;
@@ -92,6 +114,7 @@ final class SimRaftCluster {
     this.openStorage = openStorage;
     this.config = config;
     this.random = new SplittableRandom(seed);
+    this.compactionRandom = new SplittableRandom(seed ^ 0x5DEECE66DL);
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= size + spares; i++) {
       names.add("n" + i);
@@ -106,7 +129,10 @@ final class SimRaftCluster {
 
   // ------------------------------------------------------------------------------ driving it
 
-  /** Advances one tick: every live node ticks, then every message due is delivered. */
+  /**
+   * Advances one tick: every live node ticks (and may compact), then every message due is
+   * delivered.
+   */
   void tick() {
     now++;
     for (String id : ids) {
@@ -114,10 +140,35 @@ final class SimRaftCluster {
       if (node != null) {
         node.tick();
         drain(node);
+        if (compactRate > 0 && compactionRandom.nextDouble() < compactRate) {
+          compact(node);
+        }
       }
     }
     deliverDue();
     checkLogs();
+  }
+
+  /**
+   * Compacts {@code node}'s log at a random index it applied and is not yet in its snapshot, as an
+   * application would: snapshot of the state machine as of that index, saved to storage at once.
+   * Does nothing if there is no such index.
+   */
+  void compact(RaftNode node) {
+    List<LogEntry> state = applied.get(node.id());
+    long from = node.snapshot().index();
+    if (state.size() <= from) {
+      return;
+    }
+    long index = from + 1 + compactionRandom.nextLong(state.size() - from);
+    Snapshot snapshot = node.compact(index, encodeState(state.subList(0, (int) index)));
+    if (snapshot.index() != index
+        || snapshot.term() != state.get((int) index - 1).term()
+        || !snapshot.membership().equals(membershipOf(state.subList(0, (int) index)))) {
+      throw new AssertionError(this + ": " + node.id() + " made a wrong snapshot " + snapshot);
+    }
+    storages.get(node.id()).saveSnapshot(snapshot);
+    compactions++;
   }
 
   void run(int ticks) {
@@ -184,8 +235,11 @@ final class SimRaftCluster {
   }
 
   void crash(String id) {
-    nodes.remove(id);
+    RaftNode node = nodes.remove(id);
     applied.remove(id);
+    if (node != null) {
+      checkStorageMatches(node);
+    }
   }
 
   void restart(String id) {
@@ -231,7 +285,10 @@ final class SimRaftCluster {
     maxDelayTicks = 1;
   }
 
-  /** The commands the node applied since it (re)started, no-ops and configurations skipped. */
+  /**
+   * The commands in the node's state machine (restored from snapshots or applied since), no-ops and
+   * configurations skipped.
+   */
   List<String> appliedCommands(String id) {
     List<String> out = new ArrayList<>();
     for (LogEntry e : applied.getOrDefault(id, List.of())) {
@@ -290,7 +347,40 @@ final class SimRaftCluster {
             id, bootstrap, config, storages.get(id), new SplittableRandom(random.nextLong()));
     nodes.put(id, node);
     applied.put(id, new ArrayList<>());
+    if (!node.snapshot().equals(storages.get(id).snapshot())) {
+      throw new AssertionError(this + ": " + id + " did not start from its stored snapshot");
+    }
+    if (!node.snapshot().isEmpty()) {
+      // The application restores its state machine from the snapshot before the first Ready.
+      restore(node, node.snapshot());
+      restoresFromSnapshot++;
+    }
     checkElectionSafety(node);
+  }
+
+  /** Replaces the node's state machine with the snapshot's, checked against what was applied. */
+  private void restore(RaftNode node, Snapshot snapshot) {
+    List<LogEntry> state = decodeState(snapshot.data());
+    if (state.size() != snapshot.index()
+        || state.get(state.size() - 1).term() != snapshot.term()
+        || !snapshot.membership().equals(membershipOf(state))) {
+      throw new AssertionError(
+          this + ": " + node.id() + " got a snapshot that contradicts its data: " + snapshot);
+    }
+    for (LogEntry e : state) {
+      checkStateMachineSafety(node, e);
+    }
+    applied.put(node.id(), new ArrayList<>(state));
+  }
+
+  /** The configuration in force after {@code state}: its last configuration's, or the bootstrap. */
+  private Membership membershipOf(List<LogEntry> state) {
+    for (int i = state.size() - 1; i >= 0; i--) {
+      if (state.get(i).isConfig()) {
+        return state.get(i).membership();
+      }
+    }
+    return bootstrap;
   }
 
   private void deliverDue() {
@@ -333,6 +423,9 @@ final class SimRaftCluster {
     RaftStorage storage = storages.get(node.id());
     while (node.hasReady()) {
       Ready ready = node.ready();
+      if (ready.snapshotToApply() != null) {
+        storage.saveSnapshot(ready.snapshotToApply());
+      }
       if (ready.hardState() != null) {
         storage.saveHardState(ready.hardState());
       }
@@ -340,27 +433,93 @@ final class SimRaftCluster {
       for (RaftMessage m : ready.messages()) {
         enqueue(m);
       }
+      if (ready.snapshotToApply() != null) {
+        restore(node, ready.snapshotToApply());
+        snapshotsInstalled++;
+      }
       List<LogEntry> log = applied.get(node.id());
       for (LogEntry e : ready.committedEntries()) {
         if (e.index() != log.size() + 1) {
           throw new AssertionError(
               this + ": " + node.id() + " applied " + e.index() + " after " + log.size());
         }
-        Committed first = committed.putIfAbsent(e.index(), new Committed(e, maxLeaderTerm));
-        if (first != null && !first.entry().equals(e)) {
-          throw new AssertionError(
-              this
-                  + ": state machine safety: "
-                  + node.id()
-                  + " applied "
-                  + e
-                  + " at index "
-                  + e.index()
-                  + " where another node applied "
-                  + first.entry());
-        }
+        checkStateMachineSafety(node, e);
         log.add(e);
       }
+    }
+  }
+
+  /** The entry {@code node} applied at its index is the one every other node applied there. */
+  private void checkStateMachineSafety(RaftNode node, LogEntry e) {
+    Committed first = committed.putIfAbsent(e.index(), new Committed(e, maxLeaderTerm));
+    if (first != null && !first.entry().equals(e)) {
+      throw new AssertionError(
+          this
+              + ": state machine safety: "
+              + node.id()
+              + " applied "
+              + e
+              + " at index "
+              + e.index()
+              + " where another node applied "
+              + first.entry());
+    }
+  }
+
+  /** What a restart will read is what the node had: its snapshot and its log after it. */
+  private void checkStorageMatches(RaftNode node) {
+    RaftStorage storage = storages.get(node.id());
+    List<LogEntry> log = new ArrayList<>();
+    for (long i = node.firstIndex(); i <= node.lastIndex(); i++) {
+      log.add(node.entry(i));
+    }
+    if (!storage.snapshot().equals(node.snapshot()) || !storage.entries().equals(log)) {
+      throw new AssertionError(
+          this
+              + ": "
+              + node.id()
+              + " crashed with snapshot "
+              + node.snapshot()
+              + " and log "
+              + log
+              + " but its storage holds "
+              + storage.snapshot()
+              + " and "
+              + storage.entries());
+    }
+  }
+
+  /** A state machine (a list of applied entries) as snapshot data. */
+  static byte[] encodeState(List<LogEntry> state) {
+    int bytes = 4;
+    for (LogEntry e : state) {
+      bytes += 8 + 8 + 1 + 4 + e.commandLength();
+    }
+    ByteBuffer buf = ByteBuffer.allocate(bytes).putInt(state.size());
+    for (LogEntry e : state) {
+      buf.putLong(e.term()).putLong(e.index()).put((byte) e.kind().ordinal());
+      buf.putInt(e.commandLength()).put(e.command());
+    }
+    return buf.array();
+  }
+
+  /** The inverse of {@link #encodeState}. */
+  static List<LogEntry> decodeState(byte[] data) {
+    ByteBuffer buf = ByteBuffer.wrap(data);
+    try {
+      int count = buf.getInt();
+      List<LogEntry> state = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        long term = buf.getLong();
+        long index = buf.getLong();
+        LogEntry.Kind kind = LogEntry.Kind.values()[buf.get()];
+        byte[] command = new byte[buf.getInt()];
+        buf.get(command);
+        state.add(new LogEntry(term, index, kind, command));
+      }
+      return state;
+    } catch (BufferUnderflowException e) {
+      throw new AssertionError("not a state machine snapshot", e);
     }
   }
 
@@ -408,6 +567,9 @@ final class SimRaftCluster {
         continue;
       }
       long index = e.getKey();
+      if (index <= leader.snapshot().index()) {
+        continue; // in its snapshot, whose entries were checked when it was made or restored
+      }
       if (index > leader.lastIndex() || !leader.entry(index).equals(c.entry())) {
         throw new AssertionError(
             this
@@ -429,7 +591,7 @@ final class SimRaftCluster {
     List<RaftNode> live = new ArrayList<>(nodes.values());
     for (RaftNode n : live) {
       long upTo = Math.min(n.commitIndex(), committed.size());
-      for (long i = 1; i <= upTo; i++) {
+      for (long i = n.firstIndex(); i <= upTo; i++) {
         Committed c = committed.get(i);
         if (c != null && !n.entry(i).equals(c.entry())) {
           throw new AssertionError(
@@ -453,9 +615,10 @@ final class SimRaftCluster {
   }
 
   private void checkLogMatching(RaftNode a, RaftNode b) {
+    // Entries compacted on either side are committed, which the state machine checks cover.
     long common = Math.min(a.lastIndex(), b.lastIndex());
     boolean diverged = false;
-    for (long i = 1; i <= common; i++) {
+    for (long i = Math.max(a.firstIndex(), b.firstIndex()); i <= common; i++) {
       LogEntry x = a.entry(i);
       LogEntry y = b.entry(i);
       if (!diverged && x.equals(y)) {
