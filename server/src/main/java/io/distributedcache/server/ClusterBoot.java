@@ -3,10 +3,24 @@ package io.distributedcache.server;
 import io.distributedcache.core.cluster.ClusterNode;
 import io.distributedcache.core.cluster.ClusterSettings;
 import io.distributedcache.core.cluster.PeerInbox;
+import io.distributedcache.core.cluster.VerifyReport;
+import io.distributedcache.core.cluster.message.ControlFrame;
 import io.distributedcache.core.cluster.message.Envelope;
+import io.distributedcache.core.control.ClusterMetadata;
+import io.distributedcache.core.control.ControlPlane;
+import io.distributedcache.core.control.ControlSettings;
+import io.distributedcache.core.control.MetadataCommand;
+import io.distributedcache.core.control.NodeRecord;
+import io.distributedcache.core.control.NodeState;
 import io.distributedcache.core.placement.ConsistentHashRing;
+import io.distributedcache.core.placement.Member;
 import io.distributedcache.core.placement.RingPublisher;
+import io.distributedcache.core.placement.StableHash;
+import io.distributedcache.raft.FileRaftStorage;
+import io.distributedcache.raft.SoftState;
 import io.distributedcache.resp.cluster.LocalCommandExecutor;
+import io.distributedcache.resp.server.ClusterAdmin;
+import io.distributedcache.resp.server.ClusterTopology;
 import io.distributedcache.resp.server.NodeContext;
 import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
@@ -14,133 +28,180 @@ import io.distributedcache.resp.server.SystemClock;
 import io.distributedcache.transport.NettyPeerTransport;
 import io.distributedcache.transport.TransportStats;
 import io.netty.channel.EventLoopGroup;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Assembles and runs one cluster member: the ring from the static member list, the node's engine,
- * the cluster state machine, the peer transport and the RESP server, and a ticker thread that
- * drives the state machine's timers.
+ * Assembles and runs one cluster member: the control plane (Raft over the peer transport, with
+ * its log in the data directory), the node's engine, the cluster state machine, the peer
+ * transport, the RESP server, and a ticker thread that drives both state machines' timers.
+ *
+ * <p>A founder (started with {@code --members}) builds the founding layout from its list, so it
+ * serves as soon as it has caught up; the first Raft leader commits that same layout as epoch 1.
+ * A joiner (started with {@code --join}) dials its seed, asks to join, and opens its client port
+ * once the cluster has accepted it, so no client ever reaches a node that does not know the
+ * layout.
  *
  * <p>Start order: peer port, then client port, so that a node that says it is ready to accept
- * connections can also be reached by its peers. The node serves the slots it replicates once it
- * has caught up (it logs when); until then requests on them get {@code -TRYAGAIN} or are answered
- * by other replicas.
+ * connections can also be reached by its peers.
  */
 final class ClusterBoot implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger("distributedcache");
   private static final long TICK_MILLIS = 10;
 
+  private final ServerSettings settings;
+  private final ClusterOptions options;
+  private final NodeContext node;
   private final RespServer server;
   private final NettyPeerTransport transport;
   private final ScheduledExecutorService ticker;
   private final EventLoopGroup loops;
+  private final FileRaftStorage raftStorage;
+  private final Runnable onRemoved;
+  private ControlPlane control;
+  private volatile ClusterNode cluster;
+  private volatile boolean serving;
+  private boolean announcedCaughtUp;
+  private long announcedPulls = -1;
 
   private ClusterBoot(
-      RespServer server,
+      ServerSettings settings,
+      ClusterOptions options,
+      NodeContext node,
+      EventLoopGroup loops,
       NettyPeerTransport transport,
-      ScheduledExecutorService ticker,
-      EventLoopGroup loops) {
-    this.server = server;
-    this.transport = transport;
-    this.ticker = ticker;
+      FileRaftStorage raftStorage,
+      Runnable onRemoved) {
+    this.settings = settings;
+    this.options = options;
+    this.node = node;
     this.loops = loops;
-  }
-
-  /**
-   * Starts the member. Blocks until both ports are bound.
-   *
-   * @throws IllegalStateException if a port cannot be bound
-   */
-  static ClusterBoot start(ServerSettings settings, ClusterOptions options) {
-    ConsistentHashRing ring =
-        ConsistentHashRing.build(
-            RingPublisher.STATIC_EPOCH,
-            options.members(),
-            options.virtualNodes(),
-            options.replicationFactor());
-    RingPublisher rings = new RingPublisher(ring);
-    NodeContext node =
-        RespServer.assemble(
-            settings,
-            SystemClock.INSTANCE,
-            SystemClock.INSTANCE,
-            new SplittableRandom(),
-            ring.memberIndex(options.nodeId()));
-    node.defaultConsistency(options.consistency());
-    InboxRelay relay = new InboxRelay();
-    // One set of event loops for clients and peers: a forwarded request and its answer then
-    // cross fewer threads, which on a small machine is most of a replicated write's cost.
-    EventLoopGroup loops = RespServer.newEventLoopGroup(settings.ioThreads());
-    NettyPeerTransport transport =
-        NettyPeerTransport.builder(options.self(), options.members(), ring.membershipDigest(), relay)
-            .eventLoopGroup(loops)
-            .connectTimeout(Duration.ofSeconds(2))
-            .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1))
-            .build();
-    ClusterNode cluster =
-        new ClusterNode(
-            new ClusterSettings(
-                options.nodeId(),
-                options.requestTimeout(),
-                Duration.ofSeconds(1),
-                options.antiEntropyInterval()),
-            rings,
-            node.engine().storage(),
-            node.engine().hlc(),
-            SystemClock.INSTANCE,
-            transport,
-            new LocalCommandExecutor(node));
-    relay.target = cluster;
-    node.cluster(cluster);
-    node.peerFigures(() -> figures(transport.stats()));
-    ScheduledExecutorService ticker =
+    this.transport = transport;
+    this.raftStorage = raftStorage;
+    this.onRemoved = onRemoved;
+    this.server = new RespServer(node, loops);
+    this.ticker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
               Thread t = new Thread(r, "cluster-tick");
               t.setDaemon(true);
               return t;
             });
-    RespServer server = new RespServer(node, loops);
+  }
+
+  /**
+   * Starts the member. Blocks until the peer port is bound, and for a founder the client port.
+   *
+   * @param onRemoved run (once, on the ticking thread) when the cluster removed this node after a
+   *     graceful leave: the process should stop
+   * @throws IllegalStateException if a port cannot be bound or the data directory not opened
+   */
+  static ClusterBoot start(ServerSettings settings, ClusterOptions options, Runnable onRemoved) {
+    Member self = options.self();
+    ConsistentHashRing founding =
+        options.founder()
+            ? ConsistentHashRing.build(
+                RingPublisher.STATIC_EPOCH,
+                options.members(),
+                options.virtualNodes(),
+                options.replicationFactor())
+            : null;
+    // Version stamps carry a 10-bit node index so that two primaries never stamp the same
+    // version. Founders use their place in the founding list (distinct by construction); a
+    // joiner takes bits of its id's stable hash, which can collide, but only a tie between two
+    // primaries of the same key within one millisecond would notice.
+    int hlcIndex =
+        founding != null
+            ? founding.memberIndex(options.nodeId())
+            : (int) (StableHash.utf8(options.nodeId()) & 0x3ff);
+    NodeContext node =
+        RespServer.assemble(
+            settings, SystemClock.INSTANCE, SystemClock.INSTANCE, new SplittableRandom(), hlcIndex);
+    node.defaultConsistency(options.consistency());
+    InboxRelay relay = new InboxRelay();
+    // One set of event loops for clients and peers: a forwarded request and its answer then
+    // cross fewer threads, which on a small machine is most of a replicated write's cost.
+    EventLoopGroup loops = RespServer.newEventLoopGroup(settings.ioThreads());
+    NettyPeerTransport transport =
+        NettyPeerTransport.builder(self, options.clusterName(), relay)
+            .members(options.members())
+            .bootstrapDigest(founding == null ? 0 : founding.membershipDigest())
+            .eventLoopGroup(loops)
+            .connectTimeout(Duration.ofSeconds(2))
+            .reconnectBackoff(Duration.ofMillis(50), Duration.ofSeconds(1))
+            .build();
+    FileRaftStorage raftStorage;
+    try {
+      raftStorage = FileRaftStorage.open(options.dataDir().resolve("raft"));
+    } catch (UncheckedIOException | IllegalArgumentException e) {
+      loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      throw new IllegalStateException(
+          "cannot open the data directory " + options.dataDir() + ": " + e.getMessage(), e);
+    }
+    ClusterBoot boot =
+        new ClusterBoot(settings, options, node, loops, transport, raftStorage, onRemoved);
+    relay.boot = boot;
+    boot.control =
+        new ControlPlane(
+            ControlSettings.defaults(
+                self,
+                settings.port(),
+                options.members(),
+                options.replicationFactor(),
+                options.virtualNodes(),
+                options.failureTimeout()),
+            raftStorage,
+            new SplittableRandom(),
+            SystemClock.INSTANCE,
+            transport,
+            boot::onMetadata);
+    boot.control.localCopies(
+        new ControlPlane.LocalCopies() {
+          @Override
+          public boolean allReady() {
+            ClusterNode c = boot.cluster;
+            return c != null && c.slotsNotReady() == 0;
+          }
+
+          @Override
+          public boolean movesDone(long epoch) {
+            ClusterNode c = boot.cluster;
+            return c != null && c.movesDone(epoch);
+          }
+        });
+    node.topology(boot.new Topology());
+    node.admin(boot.new Admin());
+    node.peerFigures(() -> boot.figures(transport.stats()));
+    if (founding != null) {
+      boot.createClusterNode(founding, null);
+    }
     try {
       transport.start();
-      server.start();
+      if (founding != null) {
+        boot.startServing();
+      } else {
+        transport.dial(ClusterOptions.seedHost(options.joinSeed()), ClusterOptions.seedPort(options.joinSeed()));
+        log.info("Joining through {} as {}", options.joinSeed(), self);
+      }
     } catch (RuntimeException e) {
-      server.close();
-      transport.close();
-      ticker.shutdownNow();
-      loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+      boot.close();
       throw e;
     }
-    boolean[] announced = new boolean[1];
-    ticker.scheduleAtFixedRate(
-        () -> {
-          try {
-            cluster.tick();
-            if (!announced[0] && cluster.slotsNotReady() == 0) {
-              announced[0] = true;
-              log.info(
-                  "Caught up: node {} serves its {} slots ({} as primary)",
-                  options.nodeId(),
-                  ring.replicatedSlotCount(ring.memberIndex(options.nodeId())),
-                  ring.primarySlotCount(ring.memberIndex(options.nodeId())));
-            }
-          } catch (RuntimeException e) {
-            log.warn("cluster tick failed", e);
-          }
-        },
-        TICK_MILLIS,
-        TICK_MILLIS,
-        TimeUnit.MILLISECONDS);
-    return new ClusterBoot(server, transport, ticker, loops);
+    boot.ticker.scheduleAtFixedRate(boot::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    return boot;
   }
 
   RespServer server() {
@@ -151,13 +212,151 @@ final class ClusterBoot implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
+    try {
+      ticker.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.close();
     transport.close();
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    raftStorage.close();
   }
 
-  private static Map<String, Object> figures(TransportStats stats) {
-    Map<String, Object> figures = new LinkedHashMap<>();
+  // ------------------------------------------------------------------------------------------
+  // The ticking thread
+
+  private void tick() {
+    try {
+      control.tick();
+      ClusterNode c = cluster;
+      if (c != null) {
+        c.tick();
+        if (!announcedCaughtUp && c.slotsNotReady() == 0) {
+          announcedCaughtUp = true;
+          ConsistentHashRing ring = c.ring();
+          int self = ring.memberIndex(options.nodeId());
+          if (self >= 0) {
+            log.info(
+                "Caught up: node {} serves its {} slots ({} as primary)",
+                options.nodeId(),
+                ring.replicatedSlotCount(self),
+                ring.primarySlotCount(self));
+          }
+        }
+        long pulls = c.pullsPending();
+        if (pulls != announcedPulls && (pulls == 0 || announcedPulls <= 0)) {
+          if (pulls == 0 && announcedPulls > 0) {
+            log.info("Pulled every slot this rebalance gives node {}", options.nodeId());
+          }
+          announcedPulls = pulls;
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("cluster tick failed", e);
+    }
+  }
+
+  /** The control plane applied new metadata: follow it. On the ticking thread. */
+  private void onMetadata(ClusterMetadata previous, ClusterMetadata next) {
+    if (!next.isBootstrapped()) {
+      return;
+    }
+    logChanges(previous, next);
+    followPeers(next);
+    NodeRecord me = next.node(options.nodeId());
+    ClusterNode c = cluster;
+    if (c == null) {
+      if (me == null) {
+        return; // our join is not applied yet
+      }
+      // A joiner: start from an empty layout of its own so that installing the cluster's
+      // marks what it must pull.
+      createClusterNode(
+          ConsistentHashRing.build(0, List.of(options.self()), options.virtualNodes(), 1), next);
+      startServing();
+      return;
+    }
+    c.installLayout(next.ring(), next.targetRing());
+    if (me == null && previous.isBootstrapped() && previous.node(options.nodeId()) != null) {
+      log.info("Node {} left the cluster at epoch {}", options.nodeId(), next.epoch());
+      onRemoved.run();
+    }
+  }
+
+  private void createClusterNode(ConsistentHashRing initial, ClusterMetadata metadata) {
+    ClusterNode c =
+        new ClusterNode(
+            new ClusterSettings(
+                options.nodeId(),
+                options.requestTimeout(),
+                Duration.ofSeconds(1),
+                options.antiEntropyInterval()),
+            new RingPublisher(initial),
+            node.engine().storage(),
+            node.engine().hlc(),
+            SystemClock.INSTANCE,
+            transport,
+            new LocalCommandExecutor(node));
+    if (metadata != null) {
+      c.installLayout(metadata.ring(), metadata.targetRing());
+    }
+    cluster = c;
+    node.cluster(c);
+  }
+
+  private void startServing() {
+    if (!serving) {
+      serving = true;
+      server.start();
+      if (!options.founder()) {
+        log.info(
+            "Ready to accept connections tcp bind={} port={} pid={} node-id={} cluster-port={}"
+                + " (joined the cluster)",
+            settings.bindAddress(),
+            server.port(),
+            ProcessHandle.current().pid(),
+            options.nodeId(),
+            options.clusterPort());
+      }
+    }
+  }
+
+  /** Dials members the metadata names, forgets those it no longer does. */
+  private void followPeers(ClusterMetadata next) {
+    Set<String> known = transport.peers();
+    for (NodeRecord record : next.nodes()) {
+      if (!record.id().equals(options.nodeId())) {
+        transport.addPeer(record.member());
+      }
+    }
+    for (String id : known) {
+      if (next.node(id) == null && !control.raftMembership().contains(id)) {
+        transport.removePeer(id);
+      }
+    }
+  }
+
+  private void logChanges(ClusterMetadata previous, ClusterMetadata next) {
+    if (previous.epoch() == next.epoch()) {
+      return;
+    }
+    List<String> states = new ArrayList<>();
+    for (NodeRecord r : next.nodes()) {
+      states.add(r.id() + "=" + r.state().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    log.info(
+        "Epoch {}: {}{}",
+        next.epoch(),
+        String.join(" ", states),
+        next.inTransition() ? " (rebalancing; to pull: " + next.pendingMoves() + ")" : "");
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Views for the RESP layer
+
+  Map<String, Object> figures(TransportStats stats) {
+    Map<String, Object> figures = new LinkedHashMap<>(new Admin().figures());
     figures.put("peer_messages_sent", stats.messagesSent());
     figures.put("peer_bytes_sent", stats.bytesSent());
     figures.put("peer_messages_received", stats.messagesReceived());
@@ -165,34 +364,169 @@ final class ClusterBoot implements AutoCloseable {
     figures.put("peer_messages_dropped", stats.messagesDropped());
     figures.put("peer_reconnects", stats.reconnects());
     figures.put("peer_protocol_errors", stats.protocolErrors());
+    figures.put("peer_strangers_accepted", stats.strangersAccepted());
     return figures;
   }
 
+  /** What {@code CLUSTER SLOTS} and friends report, from the applied metadata. */
+  private final class Topology implements ClusterTopology {
+    @Override
+    public String selfId() {
+      return options.nodeId();
+    }
+
+    @Override
+    public ConsistentHashRing ring() {
+      ClusterNode c = cluster;
+      return c != null ? c.ring() : control.metadata().ring();
+    }
+
+    @Override
+    public ClientAddress clientAddress(String memberId) {
+      if (memberId.equals(options.nodeId())) {
+        return new ClientAddress(options.self().host(), settings.port());
+      }
+      ClusterMetadata m = control.metadata();
+      NodeRecord record = m.isBootstrapped() ? m.node(memberId) : null;
+      return record == null || record.clientPort() == 0
+          ? null
+          : new ClientAddress(record.host(), record.clientPort());
+    }
+
+    @Override
+    public boolean isReachable(String memberId) {
+      return memberId.equals(options.nodeId()) || transport.isReachable(memberId);
+    }
+
+    @Override
+    public boolean isFailed(String memberId) {
+      ClusterMetadata m = control.metadata();
+      NodeRecord record = m.isBootstrapped() ? m.node(memberId) : null;
+      return record != null && record.state() == NodeState.FAILED;
+    }
+  }
+
+  /** CLUSTER LEAVE, CLUSTER VERIFY and the control plane's figures. */
+  private final class Admin implements ClusterAdmin {
+    @Override
+    public String leave(String memberId) {
+      ClusterMetadata m = control.metadata();
+      if (!m.isBootstrapped()) {
+        return "the cluster has no layout yet";
+      }
+      MetadataCommand.Leave leave = new MetadataCommand.Leave(memberId);
+      // The same deterministic rules run on every node, so the local metadata predicts the
+      // verdict (short of a change racing this one).
+      if (m.apply(leave) instanceof ClusterMetadata.Result.Rejected r) {
+        return r.reason();
+      }
+      control.submit(leave);
+      return null;
+    }
+
+    @Override
+    public void verify(Consumer<VerifyReport> done) {
+      ClusterNode c = cluster;
+      if (c == null) {
+        done.accept(new VerifyReport(0, 0, List.of(options.nodeId()), 0, 0, 0, 0,
+            List.of("this node is not a member yet")));
+        return;
+      }
+      c.verify(done);
+    }
+
+    @Override
+    public Map<String, Object> figures() {
+      Map<String, Object> f = new LinkedHashMap<>();
+      SoftState raft = control.raftState();
+      ClusterMetadata m = control.metadata();
+      f.put("raft_role", raft.role().name().toLowerCase(java.util.Locale.ROOT));
+      f.put("raft_term", raft.term());
+      f.put("raft_leader", raft.leaderId() == null ? "" : raft.leaderId());
+      f.put("raft_commit_index", control.commitIndex());
+      f.put("raft_voters", String.join(",", control.raftMembership().voters()));
+      f.put("raft_learners", String.join(",", control.raftMembership().learners()));
+      f.put("ring_epoch", m.epoch());
+      int active = 0;
+      int failed = 0;
+      int joining = 0;
+      int leaving = 0;
+      for (NodeRecord r : m.nodes()) {
+        switch (r.state()) {
+          case ACTIVE -> active++;
+          case FAILED -> failed++;
+          case JOINING -> joining++;
+          case LEAVING -> leaving++;
+        }
+      }
+      f.put("members_active", active);
+      f.put("members_failed", failed);
+      f.put("members_joining", joining);
+      f.put("members_leaving", leaving);
+      f.put("rebalance_in_progress", m.isBootstrapped() && m.inTransition() ? 1 : 0);
+      f.put("rebalance_nodes_pulling", m.isBootstrapped() ? m.pendingMoves().size() : 0);
+      ClusterNode c = cluster;
+      f.put("rebalance_slots_to_pull_here", c == null ? 0 : c.pullsPending());
+      f.put("rebalance_slots_pulled", c == null ? 0 : c.stats().slotsPulled.sum());
+      f.put("rebalance_keys_dropped", c == null ? 0 : c.stats().keysDropped.sum());
+      f.put("failovers_proposed", control.failoversProposed());
+      return f;
+    }
+  }
+
   /**
-   * The transport needs its inbox before the cluster node exists, and the node needs the
-   * transport: this relay is built first and pointed at the node before the transport starts.
+   * The transport needs its inbox before the cluster node exists (a joiner has none until the
+   * cluster accepted it): control frames go to the control plane, the rest to the node once it
+   * exists.
    */
   private static final class InboxRelay implements PeerInbox {
-    volatile ClusterNode target;
+    volatile ClusterBoot boot;
 
     @Override
     public void onMessage(String fromNodeId, Envelope message) {
-      target.onMessage(fromNodeId, message);
+      ClusterBoot b = boot;
+      if (b == null) {
+        return;
+      }
+      if (message.body() instanceof ControlFrame frame) {
+        b.control.onControlFrame(fromNodeId, frame);
+        return;
+      }
+      ClusterNode c = b.cluster;
+      if (c != null) {
+        c.onMessage(fromNodeId, message);
+      }
     }
 
     @Override
     public void onPeerUp(String nodeId) {
-      target.onPeerUp(nodeId);
+      ClusterBoot b = boot;
+      if (b == null) {
+        return;
+      }
+      b.control.onPeerUp(nodeId);
+      ClusterNode c = b.cluster;
+      if (c != null) {
+        c.onPeerUp(nodeId);
+      }
     }
 
     @Override
     public void onPeerDown(String nodeId) {
-      target.onPeerDown(nodeId);
+      ClusterBoot b = boot;
+      ClusterNode c = b == null ? null : b.cluster;
+      if (c != null) {
+        c.onPeerDown(nodeId);
+      }
     }
 
     @Override
     public void onInboundConnection(String nodeId) {
-      target.onInboundConnection(nodeId);
+      ClusterBoot b = boot;
+      ClusterNode c = b == null ? null : b.cluster;
+      if (c != null) {
+        c.onInboundConnection(nodeId);
+      }
     }
   }
 }

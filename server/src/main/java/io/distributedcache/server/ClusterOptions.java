@@ -2,49 +2,74 @@ package io.distributedcache.server;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.placement.Member;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How a node joins a statically configured cluster: the values of {@code --node-id}, {@code
- * --members} and the flags around them, validated.
+ * How a node takes part in a cluster: the values of {@code --node-id}, {@code --members} or {@code
+ * --join}, and the flags around them, validated.
  *
- * @param nodeId this node's id; must be one of {@code members}
- * @param members every member with its cluster (peer) port, this node included
- * @param clusterPort the port this node's peers connect to (its entry in {@code members} must
- *     agree)
+ * @param nodeId this node's id; one of {@code members} when they are given
+ * @param members the founding members with their cluster (peer) ports, this node included; empty
+ *     for a node that joins a running cluster through {@code joinSeed}
+ * @param joinSeed {@code host:clusterPort} of any member of a running cluster, or null when
+ *     {@code members} found one
+ * @param announceHost the host other nodes and clients reach this node at (a founder's comes from
+ *     its entry in {@code members})
+ * @param clusterPort the port this node's peers connect to (a founder's entry in {@code members}
+ *     must agree)
  * @param replicationFactor copies of every key (capped at the member count)
  * @param virtualNodes ring positions per member
  * @param consistency the level new connections start with
  * @param requestTimeout how long a request waits for peers
  * @param antiEntropyInterval how often replicas compare digests with primaries
+ * @param dataDir where the node keeps its Raft term, vote, log and snapshot
+ * @param clusterName the name peers must share to talk to each other
+ * @param failureTimeout how long a member stays unreachable before its slots fail over
  */
 record ClusterOptions(
     String nodeId,
     List<Member> members,
+    String joinSeed,
+    String announceHost,
     int clusterPort,
     int replicationFactor,
     int virtualNodes,
     ConsistencyLevel consistency,
     Duration requestTimeout,
-    Duration antiEntropyInterval) {
+    Duration antiEntropyInterval,
+    Path dataDir,
+    String clusterName,
+    Duration failureTimeout) {
 
   ClusterOptions {
     Objects.requireNonNull(nodeId, "nodeId");
     members = List.copyOf(members);
-    Member self = members.stream().filter(m -> m.id().equals(nodeId)).findFirst().orElse(null);
-    if (self == null) {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(clusterName, "clusterName");
+    if (members.isEmpty() == (joinSeed == null)) {
       throw new IllegalArgumentException(
-          "--node-id " + nodeId + " is not one of --members " + members);
+          "give either --members (to found a cluster) or --join (to join a running one)");
     }
-    if (self.clusterPort() != clusterPort) {
-      throw new IllegalArgumentException(
-          "--cluster-port "
-              + clusterPort
-              + " disagrees with this node's entry in --members ("
-              + self
-              + ")");
+    if (!members.isEmpty()) {
+      Member self = members.stream().filter(m -> m.id().equals(nodeId)).findFirst().orElse(null);
+      if (self == null) {
+        throw new IllegalArgumentException(
+            "--node-id " + nodeId + " is not one of --members " + members);
+      }
+      if (self.clusterPort() != clusterPort) {
+        throw new IllegalArgumentException(
+            "--cluster-port "
+                + clusterPort
+                + " disagrees with this node's entry in --members ("
+                + self
+                + ")");
+      }
+    } else {
+      seedHost(joinSeed);
+      seedPort(joinSeed);
     }
     if (replicationFactor < 1) {
       throw new IllegalArgumentException("--replication-factor must be at least 1");
@@ -52,10 +77,39 @@ record ClusterOptions(
     if (virtualNodes < 1) {
       throw new IllegalArgumentException("--virtual-nodes must be at least 1");
     }
+    if (clusterName.isBlank()) {
+      throw new IllegalArgumentException("--cluster-name must not be empty");
+    }
+    if (failureTimeout.isNegative() || failureTimeout.isZero()) {
+      throw new IllegalArgumentException("--failure-timeout must be positive");
+    }
   }
 
-  /** This node's entry in {@link #members}. */
+  /** Whether this node founds the cluster from {@link #members} (rather than joining). */
+  boolean founder() {
+    return !members.isEmpty();
+  }
+
+  /** This node as a member: its entry in {@link #members}, or built from the announce host. */
   Member self() {
-    return members.stream().filter(m -> m.id().equals(nodeId)).findFirst().orElseThrow();
+    return members.stream()
+        .filter(m -> m.id().equals(nodeId))
+        .findFirst()
+        .orElseGet(() -> new Member(nodeId, announceHost, clusterPort));
+  }
+
+  /** The host part of a {@code host:port} seed ({@code [v6]:port} allowed). */
+  static String seedHost(String seed) {
+    return Member.parse("seed@" + seed.strip()).host();
+  }
+
+  /** The port part of a {@code host:port} seed. */
+  static int seedPort(String seed) {
+    try {
+      return Member.parse("seed@" + seed.strip()).clusterPort();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--join wants host:clusterPort of a member, got '" + seed + "'");
+    }
   }
 }

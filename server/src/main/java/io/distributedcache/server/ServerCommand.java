@@ -7,6 +7,7 @@ import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.resp.server.SystemClock;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -115,6 +116,43 @@ final class ServerCommand implements Callable<Integer> {
           "How often replicas compare their slots with the primaries'. Default: ${DEFAULT-VALUE}.")
   String antiEntropyInterval = "30s";
 
+  @Option(
+      names = "--join",
+      description =
+          "host:clusterPort of any member of a running cluster: this node joins it (instead of"
+              + " founding one with --members) and takes over its share of the slots.")
+  String join;
+
+  @Option(
+      names = "--data-dir",
+      description =
+          "Where the node keeps its control-plane state (Raft term, vote, log, snapshot), so a"
+              + " restarted node rejoins with its identity. Default: data/<node-id>.")
+  String dataDir;
+
+  @Option(
+      names = "--cluster-name",
+      description =
+          "Peers only talk to nodes with the same name. Default: ${DEFAULT-VALUE}.")
+  String clusterName = "distributedcache";
+
+  @Option(
+      names = "--failure-timeout",
+      description =
+          "How long a member must stay unreachable before its slots fail over to their replicas."
+              + " Default: ${DEFAULT-VALUE}.")
+  String failureTimeout = "1s";
+
+  @Option(
+      names = "--announce-host",
+      description =
+          "Host other nodes and clients reach a joining node at. Default: the --bind address"
+              + " (127.0.0.1 when binding to every address).")
+  String announceHost;
+
+  /** Set by {@link #call()}: stops this process's node, as SIGTERM does. */
+  private volatile Runnable stopNode = () -> {};
+
   @Override
   public Integer call() throws Exception {
     ServerSettings settings;
@@ -142,7 +180,7 @@ final class ServerCommand implements Callable<Integer> {
         server.start();
         running = server;
       } else {
-        ClusterBoot boot = ClusterBoot.start(settings, cluster);
+        ClusterBoot boot = ClusterBoot.start(settings, cluster, () -> stopNode.run());
         server = boot.server();
         running = boot;
       }
@@ -151,6 +189,15 @@ final class ServerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    stopNode =
+        () ->
+            new Thread(
+                    () -> {
+                      log.info("Removed from the cluster: stopping");
+                      stopped.countDown();
+                    },
+                    "left")
+                .start();
     AtomicBoolean stopping = new AtomicBoolean();
     Runnable stop =
         () -> {
@@ -170,6 +217,18 @@ final class ServerCommand implements Callable<Integer> {
       log.warn("signal handlers unavailable: SIGTERM will still stop cleanly, with status 143");
     }
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
+    if (cluster != null && !cluster.founder()) {
+      // A joiner opens its client port only once the cluster accepted it; ClusterBoot says when.
+      log.info(
+          "Started node {} (pid {}): joining through {}; client port {} opens once the cluster"
+              + " has accepted it",
+          cluster.nodeId(),
+          ProcessHandle.current().pid(),
+          cluster.joinSeed(),
+          settings.port());
+      stopped.await();
+      return 0;
+    }
     log.info(
         "Ready to accept connections tcp bind={} port={} pid={} io-threads={} maxmemory={}{}",
         settings.bindAddress(),
@@ -181,8 +240,8 @@ final class ServerCommand implements Callable<Integer> {
             ? ""
             : " node-id=" + cluster.nodeId() + " cluster-port=" + cluster.clusterPort()
                 + " members=" + cluster.members().size()
-                + " replication-factor=" + server.node().cluster().ring().replicationFactor()
-                + " consistency=" + level);
+                + " consistency=" + level
+                + " data-dir=" + cluster.dataDir());
     stopped.await();
     return 0;
   }
@@ -215,15 +274,24 @@ final class ServerCommand implements Callable<Integer> {
         config == null ? "" : config.toAbsolutePath().toString());
   }
 
-  /** The cluster settings, or null when neither --node-id nor --members is given. */
+  /** The cluster settings, or null when none of --node-id, --members and --join is given. */
   private ClusterOptions clusterOptions(ServerSettings settings, ConsistencyLevel level) {
     String id = pick("--node-id", "node-id", nodeId, file);
     String memberList = pick("--members", "members", members, file);
-    if (id == null && memberList == null) {
+    String seed = pick("--join", "join", join, file);
+    if (id == null && memberList == null && seed == null) {
       return null;
     }
-    if (id == null || memberList == null) {
-      throw new IllegalArgumentException("--node-id and --members go together");
+    if (id == null || (memberList == null && seed == null)) {
+      throw new IllegalArgumentException(
+          "--node-id goes with --members (to found a cluster) or --join (to join one)");
+    }
+    String dir = pick("--data-dir", "data-dir", dataDir, file);
+    String announce = pick("--announce-host", "announce-host", announceHost, file);
+    if (announce == null) {
+      String bindAddress = settings.bindAddress();
+      announce =
+          bindAddress.equals("0.0.0.0") || bindAddress.equals("::") ? "127.0.0.1" : bindAddress;
     }
     String portText =
         pick(
@@ -235,7 +303,9 @@ final class ServerCommand implements Callable<Integer> {
         portText == null ? settings.port() + 10000 : Integer.parseInt(portText.trim());
     return new ClusterOptions(
         id,
-        Member.parseList(memberList),
+        memberList == null ? List.of() : Member.parseList(memberList),
+        seed,
+        announce,
         effectiveClusterPort,
         Integer.parseInt(
             pick(
@@ -248,7 +318,10 @@ final class ServerCommand implements Callable<Integer> {
         level,
         Durations.parse(pick("--request-timeout", "request-timeout", requestTimeout, file)),
         Durations.parse(
-            pick("--anti-entropy-interval", "anti-entropy-interval", antiEntropyInterval, file)));
+            pick("--anti-entropy-interval", "anti-entropy-interval", antiEntropyInterval, file)),
+        Path.of(dir == null ? "data/" + id : dir),
+        pick("--cluster-name", "cluster-name", clusterName, file),
+        Durations.parse(pick("--failure-timeout", "failure-timeout", failureTimeout, file)));
   }
 
   /** The command-line value if the flag was given, else the file's, else the default. */

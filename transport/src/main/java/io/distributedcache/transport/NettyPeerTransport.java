@@ -2,6 +2,7 @@ package io.distributedcache.transport;
 
 import io.distributedcache.core.cluster.PeerInbox;
 import io.distributedcache.core.cluster.PeerOutbox;
+import io.distributedcache.core.cluster.message.ControlFrame;
 import io.distributedcache.core.cluster.message.Envelope;
 import io.distributedcache.core.cluster.message.Hello;
 import io.distributedcache.core.cluster.message.PeerCodec;
@@ -27,12 +28,15 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -41,54 +45,81 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The peer transport over TCP with Netty: frames of {@link PeerCodec} payloads between the members
- * of one cluster.
+ * The peer transport over TCP with Netty: frames of {@link PeerCodec} payloads between the nodes of
+ * one cluster, whose membership may change while it runs.
+ *
+ * <h2>Peers</h2>
+ *
+ * The transport talks to its <em>peers</em>: the initial members it was built with, the members
+ * added with {@link #addPeer} (and moved to a new address by calling it again), the nodes learned
+ * through {@link #dial(String, int)} and the strangers it accepted (below), minus those removed with
+ * {@link #removePeer}. It dials every peer and keeps redialing it until it is removed or the
+ * transport closes. The transport does not decide membership; the metadata layer above does, and
+ * tells it with these calls.
  *
  * <h2>Connections</h2>
  *
- * Each node listens on its member's cluster port and dials every other member. Everything this node
- * sends to a peer travels on its single <em>outbound</em> connection to that peer, in the order
- * {@link #send} was called (FIFO per calling thread); connections the peer dialed to us are used
- * only to receive. So all messages from A to B share one TCP stream and arrive in order. (Anything
- * a peer sends after the Hello is delivered whichever connection it comes on; this implementation
- * just never sends on an accepted connection.)
+ * Each node listens on its cluster port. Everything this node sends to a peer travels on its single
+ * <em>outbound</em> connection to that peer, in the order {@link #send} was called (FIFO per
+ * calling thread); connections the peer dialed to us are used only to receive. So all messages
+ * from A to B share one TCP stream and arrive in order. (Anything a peer sends after the Hello is
+ * delivered whichever connection it comes on; this implementation just never sends on an accepted
+ * connection.)
  *
- * <p>Both sides open with a {@link Hello} (node id and membership digest). The accepting side
- * answers only a Hello it accepts, from another member with the same membership digest. A peer is
- * <em>reachable</em> ({@link #isReachable}, {@link PeerInbox#onPeerUp}) once both directions are
- * open: our outbound connection established (our Hello written, the peer's answering Hello
- * received) and an inbound connection from the peer accepted. Both, because a request travels on
- * our connection and its answer on the peer's: a node that counted a peer reachable on its own
- * connection alone would send requests whose answers the peer cannot send yet (after a restart,
- * while the peer's redial waits out its backoff). It goes down ({@link PeerInbox#onPeerDown}) when
- * either closes. An accepted inbound connection also makes us dial the peer at once if we are not
- * connected, instead of waiting for the backoff. Whatever breaks the protocol on
- * a connection (a frame that does not decode, a frame over the limit, a wrong digest or node id,
- * anything but a Hello first, no Hello within the connect timeout) closes that one connection with
- * one warning in the log; the process and its other connections carry on.
+ * <p>Both sides open with a {@link Hello}: node id, cluster name, bootstrap digest and the address
+ * to dial the sender back at. A Hello is refused when its cluster name differs from ours, when both
+ * bootstrap digests are non-zero and differ (the nodes were started from different member lists;
+ * 0 is a node that joined without a list), or when it carries our own id. The accepting side
+ * answers only a Hello it accepts, so a Hello received on an outbound connection also means "the
+ * peer accepted us".
+ *
+ * <p>A Hello from a node that is not a peer, a <em>stranger</em> (a node joining the cluster
+ * through this one), is accepted under those same rules: the stranger becomes a peer at the
+ * address its Hello advertises, this node dials it back (replies travel on our outbound connection,
+ * as for any peer), and its messages are delivered. {@link TransportStats#strangersAccepted()}
+ * counts them. A removed node that dials again is a stranger like any other; the metadata layer
+ * that removed it decides what its messages are worth.
+ *
+ * <p>A peer is <em>reachable</em> ({@link #isReachable}, {@link PeerInbox#onPeerUp}) once both
+ * directions are open: our outbound connection established (our Hello written, the peer's
+ * answering Hello received) and an inbound connection from the peer accepted. Both, because a
+ * request travels on our connection and its answer on the peer's: a node that counted a peer
+ * reachable on its own connection alone would send requests whose answers the peer cannot send yet
+ * (after a restart, while the peer's redial waits out its backoff). It goes down ({@link
+ * PeerInbox#onPeerDown}) when either closes, when it moves to another address, and when it is
+ * removed. An accepted inbound connection also makes us dial the peer at once if we are not
+ * connected, instead of waiting for the backoff. Whatever breaks the protocol on a connection (a
+ * frame that does not decode, a frame over the limit, a refused Hello, anything but a Hello first,
+ * no Hello within the connect timeout) closes that one connection with one warning in the log; the
+ * process and its other connections carry on.
  *
  * <p>A closed or failed outbound connection is dialed again after an exponential backoff with
  * jitter: the n-th consecutive failure waits a random time in {@code [d/2, d]} with {@code d =
- * min(reconnectBackoffMin * 2^n, reconnectBackoffMax)}. Messages sent while a peer is unreachable
- * are dropped, not buffered: the sender's timeouts deal with the loss. A peer that does not keep up
- * (more than the high water mark buffered for it) has its connection closed, so that no message is
- * ever lost silently on a connection that stays up; the inbox of the receiving side hears of every
- * new inbound connection ({@link PeerInbox#onInboundConnection}).
+ * min(reconnectBackoffMin * 2^n, reconnectBackoffMax)}. {@link #dial(String, int)} retries an
+ * address of unknown id on the same schedule until the node there names itself. Messages sent while
+ * a peer is unreachable are dropped, not buffered: the sender's timeouts deal with the loss. A peer
+ * that does not keep up (more than the high water mark buffered for it) has its connection closed,
+ * so that no message is ever lost silently on a connection that stays up; the inbox of the
+ * receiving side hears of every new inbound connection ({@link PeerInbox#onInboundConnection}).
  *
  * <h2>Threading</h2>
  *
- * {@link #send}, {@link #isReachable} and {@link #stats} may be called from any thread and never
- * block. {@code send} encodes on the caller's thread and appends to the connection's queue, which
- * the event loop drains in batches with one flush each (see {@link OutboundConnection}). Inbox
- * callbacks run on event-loop threads: messages of one sender arrive on one thread in order;
+ * {@link #send}, {@link #isReachable}, {@link #stats}, {@link #peers}, {@link #addPeer}, {@link
+ * #removePeer} and {@link #dial(String, int)} may be called from any thread and never block (they
+ * take a peer's monitor for a few field updates and start connects that complete in the
+ * background). {@code send} encodes on the caller's thread and appends to the connection's queue,
+ * which the event loop drains in batches with one flush each (see {@link OutboundConnection}).
+ * Inbox callbacks run on event-loop threads, and on the thread of an {@code addPeer} or {@code
+ * removePeer} that takes a peer down: messages of one sender arrive on one thread in order;
  * different senders may be delivered concurrently. {@link #start} and {@link #close} are for the
  * owner's thread, never an event-loop thread. After {@code close()} no callback is made.
  *
  * <h2>Limits</h2>
  *
- * Frames are at most {@link PeerCodec#MAX_FRAME_BYTES} (64 KiB until the Hello is accepted). At
- * most about twice {@code writeBufferHighWaterMark} bytes are buffered per peer; past that {@code
- * send} drops and returns false, with one warning per episode (at most one per peer every 10 s).
+ * Frames are at most {@link PeerCodec#MAX_FRAME_BYTES} (64 KiB until the Hello is accepted), which
+ * leaves room for a {@link ControlFrame} of {@link ControlFrame#MAX_PAYLOAD_BYTES}. At most about
+ * twice {@code writeBufferHighWaterMark} bytes are buffered per peer; past that {@code send} drops
+ * and returns false, with one warning per episode (at most one per peer every 10 s).
  */
 public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
 
@@ -109,7 +140,10 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private static final Duration OVERLOAD_WARNING_INTERVAL = Duration.ofSeconds(10);
 
   private final Member self;
-  private final long membershipDigest;
+  private final String clusterName;
+  private final long bootstrapDigest;
+  private final String advertisedHost;
+  private final int advertisedPort;
   private final PeerInbox inbox;
   private final long connectTimeoutMillis;
   private final long backoffMinNanos;
@@ -118,8 +152,11 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private final int ioThreads;
   private final byte[] helloPayload;
 
-  /** Every other member, by id, in the order of the member list. */
-  private final Map<String, PeerLink> links;
+  /** The current peers by id. A link leaves the map before it is marked removed. */
+  private final ConcurrentMap<String, PeerLink> links = new ConcurrentHashMap<>();
+
+  /** Addresses being dialed without a known id, by {@link #addressKey}. */
+  private final ConcurrentMap<String, SeedDial> seeds = new ConcurrentHashMap<>();
 
   /** Every open channel (server, outbound, inbound), to close them all. */
   private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
@@ -131,17 +168,23 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private final LongAdder messagesDropped = new LongAdder();
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
+  private final LongAdder strangersAccepted = new LongAdder();
 
   private volatile EventLoopGroup group;
   private final boolean ownsGroup;
   private volatile boolean closed;
   private boolean started;
   private Channel serverChannel;
-  private Bootstrap dialer;
+
+  /** Set once by {@link #start}; until then peers and seeds are only recorded, not dialed. */
+  private volatile Bootstrap dialer;
 
   private NettyPeerTransport(Builder b) {
     this.self = b.self;
-    this.membershipDigest = b.membershipDigest;
+    this.clusterName = b.clusterName;
+    this.bootstrapDigest = b.bootstrapDigest;
+    this.advertisedHost = b.advertisedHost;
+    this.advertisedPort = b.advertisedPort;
     this.inbox = b.inbox;
     this.connectTimeoutMillis = Math.max(1, b.connectTimeout.toMillis());
     this.backoffMinNanos = b.backoffMin.toNanos();
@@ -151,33 +194,34 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     this.group = b.group;
     this.ownsGroup = b.group == null;
     this.helloPayload =
-        PeerCodec.encode(new Envelope(0, 0, new Hello(self.id(), membershipDigest)));
-    Map<String, PeerLink> byId = new LinkedHashMap<>();
+        PeerCodec.encode(
+            new Envelope(
+                0,
+                0,
+                new Hello(self.id(), clusterName, bootstrapDigest, advertisedHost, advertisedPort)));
     for (Member member : b.members) {
       if (!member.id().equals(self.id())) {
-        byId.put(member.id(), new PeerLink(member));
+        links.put(member.id(), new PeerLink(member));
       }
     }
-    this.links = Map.copyOf(byId);
   }
 
   /**
-   * Starts a builder.
+   * Starts a builder. The initial member list is empty unless {@link Builder#members} sets one; the
+   * bootstrap digest is 0 unless {@link Builder#bootstrapDigest} sets one.
    *
-   * @param self this node; must be one of {@code members}
-   * @param members every member of the cluster, this node included
-   * @param membershipDigest the digest of the member list (the ring's); peers with another digest
-   *     are refused
+   * @param self this node: its id, and the address the cluster port binds to
+   * @param clusterName the cluster's name, not empty; nodes with another name are refused
    * @param inbox where received messages and peer up/down events go
    */
-  public static Builder builder(
-      Member self, List<Member> members, long membershipDigest, PeerInbox inbox) {
-    return new Builder(self, members, membershipDigest, inbox);
+  public static Builder builder(Member self, String clusterName, PeerInbox inbox) {
+    return new Builder(self, clusterName, inbox);
   }
 
   /**
-   * Binds the cluster port on {@code self.host():self.clusterPort()} and starts dialing every other
-   * member. Returns once the port is bound; connections come up in the background. Owner's thread.
+   * Binds the cluster port on {@code self.host():self.clusterPort()} and starts dialing every peer
+   * and seed address known so far. Returns once the port is bound; connections come up in the
+   * background. Owner's thread.
    *
    * @throws IllegalStateException if the port cannot be bound, or on a second call
    */
@@ -205,7 +249,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(initializer(null));
+            .childHandler(initializer(null, null));
     try {
       serverChannel = server.bind(self.host(), self.clusterPort()).sync().channel();
     } catch (InterruptedException e) {
@@ -231,14 +275,22 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(highWaterMarkBytes / 2, highWaterMarkBytes));
     log.info(
-        "peer transport of {} listening on {} ({}, {}), dialing {} peers",
+        "peer transport of {} in cluster '{}' listening on {} ({}, {}), dialing {} peers and {}"
+            + " seed addresses",
         self.id(),
+        clusterName,
         serverChannel.localAddress(),
         epoll ? "epoll" : "nio",
         ownsGroup ? ioThreads + " own event loops" : "shared event loops",
-        links.size());
+        links.size(),
+        seeds.size());
+    // Peers added from other threads since the dialer was set are dialed twice; dial() ignores
+    // the second call.
     for (PeerLink link : links.values()) {
       dial(link);
+    }
+    for (SeedDial seed : seeds.values()) {
+      dialSeed(seed);
     }
     return this;
   }
@@ -256,20 +308,20 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
    * {@inheritDoc}
    *
    * <p>Encodes on the calling thread, then queues; the bytes leave on the connection's event loop.
-   * Returns false (and drops the message) when the peer is not reachable or more than the high
-   * water mark is already buffered for it.
+   * Returns false (and drops the message) when {@code nodeId} is not a peer (never was, or was
+   * removed: with membership changing at runtime that is a race, not a bug), when it is not
+   * reachable, or when more than the high water mark is already buffered for it.
    *
-   * @throws IllegalArgumentException if {@code nodeId} is not another member, if the message is a
-   *     {@link Hello} (the transport's own), or if it cannot be encoded ({@link PeerCodec#encode}):
-   *     these are bugs of the caller, not network trouble
+   * @throws IllegalArgumentException if {@code nodeId} is this node, if the message is a {@link
+   *     Hello} (the transport's own), or if it cannot be encoded ({@link PeerCodec#encode}): these
+   *     are bugs of the caller, not network trouble
    */
   @Override
   public boolean send(String nodeId, Envelope message) {
+    Objects.requireNonNull(nodeId, "nodeId");
     Objects.requireNonNull(message, "message");
-    PeerLink link = links.get(nodeId);
-    if (link == null) {
-      throw new IllegalArgumentException(
-          "'" + nodeId + "' is not a peer of " + self.id() + " (peers: " + links.keySet() + ")");
+    if (nodeId.equals(self.id())) {
+      throw new IllegalArgumentException("'" + nodeId + "' is this node, not a peer");
     }
     if (message.body() instanceof Hello) {
       throw new IllegalArgumentException("the Hello is sent by the transport itself");
@@ -277,7 +329,8 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     // Encoded even when the message will be dropped, so that a message that cannot be sent fails
     // the same way whether or not the peer happens to be up.
     byte[] payload = PeerCodec.encode(message);
-    OutboundConnection connection = link.ready;
+    PeerLink link = links.get(nodeId);
+    OutboundConnection connection = link == null ? null : link.ready;
     if (connection == null || closed) {
       messagesDropped.increment();
       return false;
@@ -311,8 +364,8 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   /**
    * {@inheritDoc}
    *
-   * <p>True once the outbound connection is established, our Hello written and the peer's Hello
-   * (its acceptance of ours) received; false for ids that are not peers. Any thread.
+   * <p>True while {@code nodeId} is a peer and both directions are open (see the class comment);
+   * false for ids that are not peers. Any thread.
    */
   @Override
   public boolean isReachable(String nodeId) {
@@ -320,11 +373,118 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     return link != null && link.reachable && !closed;
   }
 
-  /** A snapshot of the counters and the per-peer connected flags. Any thread. */
+  /** The ids of the current peers, this node excluded: a snapshot. Any thread. */
+  public Set<String> peers() {
+    return Set.copyOf(links.keySet());
+  }
+
+  /**
+   * Makes {@code member} a peer: dials it (at once if started, else from {@link #start}) and keeps
+   * redialing it with the backoff until it is removed or the transport closes. Idempotent: a peer
+   * already known at this address is left alone. A peer known at another address moves: its
+   * outbound connection closes (the peer goes down if it was up) and the new address is dialed at
+   * once; its inbound connections stay, since they come from the peer wherever it listens.
+   *
+   * <p>This node's own id is ignored, so that a caller may pass every member of the cluster. Any
+   * thread; does not block. After {@link #close} it does nothing.
+   */
+  public void addPeer(Member member) {
+    Objects.requireNonNull(member, "member");
+    if (member.id().equals(self.id()) || closed) {
+      return;
+    }
+    while (true) {
+      PeerLink fresh = new PeerLink(member);
+      PeerLink known = links.putIfAbsent(member.id(), fresh);
+      if (known == null) {
+        log.info("peer {} added", member);
+        dialIfStarted(fresh);
+        return;
+      }
+      if (moveTo(known, member)) {
+        return;
+      }
+      // Removed since we looked it up (it has already left the map): add it anew.
+    }
+  }
+
+  /**
+   * Forgets peer {@code nodeId}: stops dialing it, closes our connection to it and its connections
+   * to us, and tells the inbox it is down if it was up. {@link #isReachable} answers false and
+   * {@link #send} drops from the moment this returns. Nothing happens for an id that is not a
+   * peer. Any thread; does not block (the connections finish closing in the background).
+   */
+  public void removePeer(String nodeId) {
+    Objects.requireNonNull(nodeId, "nodeId");
+    PeerLink link = links.remove(nodeId);
+    if (link == null) {
+      return;
+    }
+    Channel outbound;
+    OutboundConnection lost;
+    List<Channel> inbound;
+    synchronized (link) {
+      link.removed = true;
+      if (link.redial != null) {
+        link.redial.cancel(false);
+        link.redial = null;
+      }
+      outbound = link.channel;
+      link.channel = null;
+      lost = link.ready;
+      link.ready = null;
+      inbound = new ArrayList<>(link.inbound);
+      link.inbound.clear();
+      announce(link, "it was removed");
+    }
+    log.info("peer {} removed", link.member());
+    if (outbound != null) {
+      outbound.close();
+    }
+    if (lost != null) {
+      lost.discard();
+    }
+    for (Channel channel : inbound) {
+      channel.close();
+    }
+  }
+
+  /**
+   * Dials {@code host:port} without knowing which node listens there (the seed of {@code --join}),
+   * retrying with the reconnect backoff. When the node answers, its Hello names it and it becomes a
+   * peer under that id (the connection becomes its outbound connection), and {@link
+   * PeerInbox#onPeerUp} follows as for any peer once it has dialed us back. Dialing stops then, or
+   * once the address belongs to a known peer, or at {@link #close}. A second call for an address
+   * already being dialed does nothing. Any thread; does not block.
+   *
+   * @throws IllegalArgumentException if {@code host:port} is not a valid member address, or is this
+   *     node's own
+   */
+  public void dial(String host, int port) {
+    Objects.requireNonNull(host, "host");
+    // Validated as any member's address is, so that a bad --join fails here and not in a log.
+    Member address = new Member(self.id(), host, port);
+    if (sameAddress(self, host, port) || (sameHost(advertisedHost, host) && advertisedPort == port)) {
+      throw new IllegalArgumentException(
+          "cannot dial " + address.address() + ": it is this node's own address");
+    }
+    if (closed || isKnownAddress(host, port)) {
+      return;
+    }
+    SeedDial seed = new SeedDial(host, port);
+    if (seeds.putIfAbsent(addressKey(host, port), seed) == null) {
+      log.info("dialing {} to learn which node it is", seed.address());
+      if (dialer != null) {
+        dialSeed(seed);
+      }
+    }
+  }
+
+  /** A snapshot of the counters and the per-peer reachability. Any thread. */
   public TransportStats stats() {
     Map<String, Boolean> connected = new LinkedHashMap<>();
     for (PeerLink link : links.values()) {
-      connected.put(link.member().id(), link.reachable);
+      connected.put(link.id(), link.reachable);
     }
     return new TransportStats(
         messagesSent.sum(),
@@ -334,6 +494,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
         messagesDropped.sum(),
         reconnects.sum(),
         protocolErrors.sum(),
+        strangersAccepted.sum(),
         connected);
   }
 
@@ -358,6 +519,14 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
         }
       }
     }
+    for (SeedDial seed : seeds.values()) {
+      synchronized (seed) {
+        if (seed.redial != null) {
+          seed.redial.cancel(false);
+          seed.redial = null;
+        }
+      }
+    }
     for (Channel channel : channels) {
       channel.close();
     }
@@ -372,7 +541,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     log.info("peer transport of {} closed", self.id());
   }
 
-  private ChannelInitializer<Channel> initializer(PeerLink link) {
+  private ChannelInitializer<Channel> initializer(PeerLink link, SeedDial seed) {
     return new ChannelInitializer<>() {
       @Override
       protected void initChannel(Channel channel) {
@@ -388,46 +557,95 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
             .pipeline()
             .addLast("frames", frames)
             .addLast("length", LENGTH_PREPENDER)
-            .addLast("peer", new PeerChannelHandler(NettyPeerTransport.this, frames, link));
+            .addLast("peer", new PeerChannelHandler(NettyPeerTransport.this, frames, link, seed));
       }
     };
   }
 
+  private void dialIfStarted(PeerLink link) {
+    if (dialer != null) {
+      dial(link);
+    }
+  }
+
   private void dial(PeerLink link) {
     ChannelFuture connect;
+    Member member;
     synchronized (link) {
       link.redial = null;
-      if (closed || link.channel != null) {
+      if (closed || link.removed || link.channel != null) {
         return;
       }
       if (link.attempts++ > 0) {
         reconnects.increment();
       }
-      Member member = link.member();
+      member = link.member();
       connect =
-          dialer.clone().handler(initializer(link)).connect(member.host(), member.clusterPort());
+          dialer
+              .clone()
+              .handler(initializer(link, null))
+              .connect(member.host(), member.clusterPort());
       link.channel = connect.channel();
     }
     Channel channel = connect.channel();
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {
-            log.debug("cannot connect to {}: {}", link.member(), f.cause().toString());
+            log.debug("cannot connect to {}: {}", member, f.cause().toString());
             channel.close();
           }
         });
     channel.closeFuture().addListener(f -> outboundClosed(link, channel));
   }
 
+  /**
+   * Points {@code link} at {@code member}'s address if it differs. Returns false if the link was
+   * removed meanwhile (the caller adds the member anew).
+   */
+  private boolean moveTo(PeerLink link, Member member) {
+    Channel old;
+    OutboundConnection lost;
+    synchronized (link) {
+      if (link.removed) {
+        return false;
+      }
+      Member before = link.member();
+      if (sameAddress(before, member.host(), member.clusterPort())) {
+        return true;
+      }
+      log.info("peer {} moved from {} to {}", member.id(), before.address(), member.address());
+      link.member(member);
+      old = link.channel;
+      link.channel = null;
+      lost = link.ready;
+      link.ready = null;
+      if (link.redial != null) {
+        link.redial.cancel(false);
+        link.redial = null;
+      }
+      link.consecutiveFailures = 0;
+      announce(link, "it moved to " + member.address());
+    }
+    // The old channel's close is ignored by outboundClosed: the link no longer points to it.
+    if (old != null) {
+      old.close();
+    }
+    if (lost != null) {
+      lost.discard();
+    }
+    dialIfStarted(link);
+    return true;
+  }
+
   /** The peer answered our Hello on {@code channel}: it is reachable. On the channel's loop. */
   void outboundReady(PeerLink link, Channel channel) {
     synchronized (link) {
-      if (closed || link.channel != channel) {
+      if (closed || link.removed || link.channel != channel) {
         return;
       }
       link.ready = new OutboundConnection(channel, highWaterMarkBytes);
       link.consecutiveFailures = 0;
-      announce(link);
+      announce(link, null);
     }
   }
 
@@ -435,19 +653,22 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
    * Tells the inbox when the peer's reachability (both directions open) changed. Called under the
    * link's monitor, so that the inbox hears ups and downs in the order they happened; the inbox
    * does not block.
+   *
+   * @param whyDown what to log if the peer goes down; null for "a connection with it closed"
    */
-  private void announce(PeerLink link) {
-    boolean up = !closed && link.ready != null && link.inbound > 0;
+  private void announce(PeerLink link, String whyDown) {
+    boolean up = !closed && !link.removed && link.ready != null && !link.inbound.isEmpty();
     if (up == link.announcedUp) {
       return;
     }
     link.announcedUp = up;
     link.reachable = up;
-    String id = link.member().id();
+    String id = link.id();
     if (up) {
       log.info("peer {} is reachable", id);
     } else if (!closed) {
-      log.info("peer {} is unreachable: a connection with it closed", id);
+      log.info(
+          "peer {} is unreachable: {}", id, whyDown != null ? whyDown : "a connection with it closed");
     }
     try {
       if (up) {
@@ -460,30 +681,33 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     }
   }
 
-  /** An inbound connection from {@code peerId} closed after its Hello was accepted. */
-  void inboundClosed(String peerId) {
-    PeerLink link = links.get(peerId);
-    if (link == null) {
-      return;
-    }
+  /** An inbound connection of {@code link}'s peer closed after its Hello was accepted. */
+  void inboundClosed(PeerLink link, Channel channel) {
     synchronized (link) {
-      link.inbound--;
-      announce(link);
+      if (link.inbound.remove(channel)) {
+        announce(link, null);
+      }
     }
   }
 
   /**
-   * A peer's connection to us completed its Hello: tell the inbox, which learns that what the peer
-   * sent on an earlier connection may be lost. On the channel's loop.
+   * A connection from peer {@code peerId} completed its Hello: records it, and tells the inbox,
+   * which learns that what the peer sent on an earlier connection may be lost. On the channel's
+   * loop.
+   *
+   * @return the peer's link, or null if {@code peerId} is not a peer (any more): the caller closes
    */
-  void inboundReady(String peerId) {
+  PeerLink inboundReady(String peerId, Channel channel) {
     PeerLink link = links.get(peerId);
     if (link == null) {
-      return;
+      return null;
     }
     boolean dialNow;
     synchronized (link) {
-      link.inbound++;
+      if (link.removed) {
+        return null;
+      }
+      link.inbound.add(channel);
       // The peer is evidently up: do not let a backoff delay the connection its answers need.
       dialNow = !closed && link.channel == null;
       if (dialNow && link.redial != null) {
@@ -491,7 +715,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
         link.redial = null;
         link.consecutiveFailures = 0;
       }
-      announce(link);
+      announce(link, null);
     }
     try {
       inbox.onInboundConnection(peerId);
@@ -499,8 +723,143 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       log.error("inbox failed on inbound connection from {}", peerId, e);
     }
     if (dialNow) {
-      dial(link);
+      dialIfStarted(link);
     }
+    return link;
+  }
+
+  /**
+   * A node that is not a peer sent an acceptable Hello: makes it a peer at the address it
+   * advertises, and dials it back. On an event loop.
+   *
+   * @return null if it is a peer now, else why it cannot be one (for the refusal's log line)
+   */
+  String admitStranger(Hello hello) {
+    Member member;
+    try {
+      member = new Member(hello.nodeId(), hello.advertisedHost(), hello.advertisedClusterPort());
+    } catch (IllegalArgumentException e) {
+      return "node '"
+          + hello.nodeId()
+          + "' is not a peer and cannot be added as one: "
+          + e.getMessage();
+    }
+    if (sameAddress(self, member.host(), member.clusterPort())
+        || (sameHost(advertisedHost, member.host()) && advertisedPort == member.clusterPort())) {
+      return "node '" + member.id() + "' advertises this node's own address " + member.address();
+    }
+    PeerLink fresh = new PeerLink(member);
+    // putIfAbsent: a peer added by someone else meanwhile keeps the address it was added with.
+    if (links.putIfAbsent(member.id(), fresh) == null) {
+      strangersAccepted.increment();
+      log.info("accepted node {}, which was not a peer: added it, dialing it back", member);
+      dialIfStarted(fresh);
+    }
+    return null;
+  }
+
+  private void dialSeed(SeedDial seed) {
+    ChannelFuture connect;
+    synchronized (seed) {
+      seed.redial = null;
+      if (closed || seed.done || seed.channel != null) {
+        return;
+      }
+      if (isKnownAddress(seed.host, seed.port)) {
+        seed.done = true;
+        seeds.remove(addressKey(seed.host, seed.port), seed);
+        log.debug("seed {} is a known peer's address: not dialing it", seed.address());
+        return;
+      }
+      if (seed.attempts++ > 0) {
+        reconnects.increment();
+      }
+      connect = dialer.clone().handler(initializer(null, seed)).connect(seed.host, seed.port);
+      seed.channel = connect.channel();
+    }
+    Channel channel = connect.channel();
+    connect.addListener(
+        f -> {
+          if (!f.isSuccess()) {
+            log.debug("cannot connect to seed {}: {}", seed.address(), f.cause().toString());
+            channel.close();
+          }
+        });
+    channel.closeFuture().addListener(f -> seedClosed(seed, channel));
+  }
+
+  /** A seed's channel closed before its Hello named the node: try again later. */
+  private void seedClosed(SeedDial seed, Channel channel) {
+    synchronized (seed) {
+      if (seed.channel != channel) {
+        return;
+      }
+      seed.channel = null;
+      if (closed || seed.done) {
+        return;
+      }
+      long delayNanos = backoffNanos(seed.consecutiveFailures++);
+      try {
+        seed.redial = group.schedule(() -> dialSeed(seed), delayNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        // The event loops are shutting down: so is the transport.
+      }
+    }
+  }
+
+  /**
+   * The node at a seed address accepted our Hello and named itself {@code member.id()}. Makes the
+   * connection that node's outbound connection, as if dialed for it. On the channel's loop.
+   *
+   * @return the link that now owns {@code channel} (the caller then completes it with {@link
+   *     #outboundReady}), or null if the channel is not needed: the caller closes it
+   */
+  PeerLink seedAnswered(SeedDial seed, Channel channel, Member member) {
+    synchronized (seed) {
+      if (seed.done || seed.channel != channel) {
+        return null;
+      }
+      seed.done = true;
+      // From here on the channel is the peer's: its close must not redial the seed.
+      seed.channel = null;
+    }
+    seeds.remove(addressKey(seed.host, seed.port), seed);
+    PeerLink fresh = new PeerLink(member);
+    synchronized (fresh) {
+      fresh.channel = channel;
+      fresh.attempts = 1;
+    }
+    PeerLink owner = links.putIfAbsent(member.id(), fresh);
+    if (owner == null) {
+      log.info("seed {} is node {}: added it as a peer", seed.address(), member.id());
+      owner = fresh;
+    } else {
+      Channel superseded;
+      synchronized (owner) {
+        // Known already: typically it dialed us back (as a stranger) before its answer here
+        // arrived. If our own connection to it is not up yet, this one replaces it, so that the
+        // node does not see a connection from us come and go.
+        if (owner.removed
+            || owner.ready != null
+            || !sameAddress(owner.member(), seed.host, seed.port)) {
+          log.debug("seed {} is node {}, already a peer", seed.address(), member.id());
+          return null;
+        }
+        superseded = owner.channel;
+        owner.channel = channel;
+        if (owner.redial != null) {
+          owner.redial.cancel(false);
+          owner.redial = null;
+        }
+      }
+      if (superseded != null) {
+        superseded.close();
+      }
+      log.debug("seed {} is node {}: its connection is now the peer's", seed.address(), member);
+    }
+    PeerLink link = owner;
+    channel.closeFuture().addListener(f -> outboundClosed(link, channel));
+    return link;
   }
 
   /** The outbound channel closed (or never connected). On the channel's loop. */
@@ -513,7 +872,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       link.channel = null;
       lost = link.ready;
       link.ready = null;
-      announce(link);
+      announce(link, null);
     }
     if (lost != null) {
       lost.discard();
@@ -524,7 +883,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
 
   private void scheduleRedial(PeerLink link) {
     synchronized (link) {
-      if (closed || link.channel != null || link.redial != null) {
+      if (closed || link.removed || link.channel != null || link.redial != null) {
         return;
       }
       long delayNanos = backoffNanos(link.consecutiveFailures++);
@@ -547,18 +906,65 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     return half + ThreadLocalRandom.current().nextLong(delay - half + 1);
   }
 
+  private boolean isKnownAddress(String host, int port) {
+    for (PeerLink link : links.values()) {
+      if (sameAddress(link.member(), host, port)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sameAddress(Member member, String host, int port) {
+    return member.clusterPort() == port && sameHost(member.host(), host);
+  }
+
+  /** Hosts compared as {@link Member#checkDistinct} does: ASCII case aside, and unresolved. */
+  private static boolean sameHost(String a, String b) {
+    return a.toLowerCase(Locale.ROOT).equals(b.toLowerCase(Locale.ROOT));
+  }
+
+  private static String addressKey(String host, int port) {
+    return host.toLowerCase(Locale.ROOT) + " " + port;
+  }
+
   // ---- for PeerChannelHandler, on event-loop threads ----
 
   long connectTimeoutMillis() {
     return connectTimeoutMillis;
   }
 
-  long membershipDigest() {
-    return membershipDigest;
-  }
-
   byte[] helloPayload() {
     return helloPayload;
+  }
+
+  /**
+   * Why {@code hello} is refused whoever sent it, or null if it passes: another cluster name,
+   * incompatible bootstrap digests, or this node's own id.
+   */
+  String checkHello(Hello hello) {
+    if (!hello.clusterName().equals(clusterName)) {
+      return "node '"
+          + hello.nodeId()
+          + "' belongs to cluster '"
+          + hello.clusterName()
+          + "', this node to cluster '"
+          + clusterName
+          + "'";
+    }
+    if (!Hello.digestsCompatible(bootstrapDigest, hello.bootstrapDigest())) {
+      return String.format(
+          Locale.ROOT,
+          "node '%s' was bootstrapped with membership digest %016x, this node with %016x: the"
+              + " nodes were started with different member lists",
+          hello.nodeId(),
+          hello.bootstrapDigest(),
+          bootstrapDigest);
+    }
+    if (hello.nodeId().equals(self.id())) {
+      return "node id '" + hello.nodeId() + "' is this node's own";
+    }
+    return null;
   }
 
   boolean isPeerId(String nodeId) {
@@ -590,9 +996,12 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   /** Configures a {@link NettyPeerTransport}. Not thread-safe; build once. */
   public static final class Builder {
     private final Member self;
-    private final List<Member> members;
-    private final long membershipDigest;
+    private final String clusterName;
     private final PeerInbox inbox;
+    private List<Member> members = List.of();
+    private long bootstrapDigest;
+    private String advertisedHost;
+    private int advertisedPort;
     private Duration connectTimeout = Duration.ofSeconds(3);
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(5);
@@ -600,16 +1009,61 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     private int ioThreads = 2;
     private int highWaterMarkBytes = DEFAULT_HIGH_WATER_MARK_BYTES;
 
-    private Builder(Member self, List<Member> members, long membershipDigest, PeerInbox inbox) {
+    private Builder(Member self, String clusterName, PeerInbox inbox) {
       this.self = Objects.requireNonNull(self, "self");
-      this.members = List.copyOf(members);
-      this.membershipDigest = membershipDigest;
+      this.clusterName = Objects.requireNonNull(clusterName, "clusterName");
       this.inbox = Objects.requireNonNull(inbox, "inbox");
-      Member.checkDistinct(this.members);
-      if (!this.members.contains(self)) {
-        throw new IllegalArgumentException(
-            "self " + self + " is not in the member list " + this.members);
+      if (clusterName.isEmpty()) {
+        throw new IllegalArgumentException("cluster name must not be empty");
       }
+      this.advertisedHost = self.host();
+      this.advertisedPort = self.clusterPort();
+    }
+
+    /**
+     * The peers to dial from the start: for a node bootstrapped from a member list, that list.
+     * This node may be in it (it is skipped) but no other member may have its id. Default: none,
+     * for a node that joins through {@link NettyPeerTransport#dial(String, int)} or waits to be
+     * found.
+     *
+     * @throws IllegalArgumentException if two members share an id or an address, or a member other
+     *     than {@code self} has self's id
+     */
+    public Builder members(List<Member> initial) {
+      List<Member> copy = List.copyOf(initial);
+      Member.checkDistinct(copy);
+      for (Member member : copy) {
+        if (member.id().equals(self.id()) && !member.equals(self)) {
+          throw new IllegalArgumentException(
+              "member " + member + " has the id of this node, " + self);
+        }
+      }
+      this.members = copy;
+      return this;
+    }
+
+    /**
+     * The membership digest of the ring this node was bootstrapped with ({@code
+     * ConsistentHashRing#membershipDigest()} of its member list), sent in the Hello: nodes with
+     * another non-zero digest are refused. Default 0, for a node that joins a running cluster.
+     */
+    public Builder bootstrapDigest(long digest) {
+      this.bootstrapDigest = digest;
+      return this;
+    }
+
+    /**
+     * The address peers should dial this node at, sent in the Hello so that a node this one joins
+     * through can dial it back. Default: {@code self}'s host and cluster port. Set it when the bind
+     * address is not the one others reach (0.0.0.0, NAT, a container).
+     *
+     * @throws IllegalArgumentException if it is not a valid member address
+     */
+    public Builder advertisedAddress(String host, int port) {
+      Member checked = new Member(self.id(), host, port);
+      this.advertisedHost = checked.host();
+      this.advertisedPort = checked.clusterPort();
+      return this;
     }
 
     /**

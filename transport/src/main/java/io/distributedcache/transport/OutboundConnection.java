@@ -65,6 +65,11 @@ final class OutboundConnection {
    * @param payload an encoded message, owned by this connection from now on
    */
   Offer offer(byte[] payload) {
+    if (!channel.isActive()) {
+      // Closing (the peer went away, or was removed): a closed channel is also "not writable",
+      // and must not be taken for a peer that does not keep up.
+      return Offer.CLOSED;
+    }
     long frameBytes = payload.length + (long) PeerFrameDecoder.LENGTH_BYTES;
     long queued = queuedBytes.get();
     // Hysteresis, as Netty's writability has: once over the mark, refuse until half drained, so

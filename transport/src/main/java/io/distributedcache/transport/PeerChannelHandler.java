@@ -4,6 +4,7 @@ import io.distributedcache.core.cluster.message.Envelope;
 import io.distributedcache.core.cluster.message.Hello;
 import io.distributedcache.core.cluster.message.PeerCodec;
 import io.distributedcache.core.cluster.message.PeerProtocolException;
+import io.distributedcache.core.placement.Member;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -20,11 +21,23 @@ import org.slf4j.LoggerFactory;
  * One peer connection, inbound or outbound: the Hello exchange, then delivery to the inbox.
  *
  * <p>Protocol: each side's first frame is a {@link Hello}. The dialing side sends its Hello as soon
- * as the connection is up; the accepting side checks it (known member, same membership digest) and
- * answers with its own, so a Hello received on an outbound connection also means "the peer accepted
- * us". A connection on which anything else comes first, whose Hello is refused, whose frame does
- * not decode, or that says nothing for {@code connectTimeout}, is closed with one log line and
- * counted in {@link TransportStats#protocolErrors()}. Nothing else is affected.
+ * as the connection is up; the accepting side checks it and answers with its own, so a Hello
+ * received on an outbound connection also means "the peer accepted us". Both sides refuse a Hello
+ * of another cluster, with an incompatible bootstrap digest, or with their own id ({@link
+ * NettyPeerTransport#checkHello}). Then, by kind of connection:
+ *
+ * <ul>
+ *   <li>dialed for a known peer: the Hello must carry that peer's id;
+ *   <li>dialed for a seed address ({@link NettyPeerTransport#dial(String, int)}): the Hello names
+ *       the node, which becomes a peer, and this connection its outbound connection;
+ *   <li>accepted: a peer's Hello is accepted; a stranger's makes it a peer ({@link
+ *       NettyPeerTransport#admitStranger}).
+ * </ul>
+ *
+ * A connection on which anything else comes first, whose Hello is refused, whose frame does not
+ * decode, or that says nothing for {@code connectTimeout}, is closed with one log line and counted
+ * in {@link TransportStats#protocolErrors()}. Nothing else is affected. Frames that arrive after
+ * the peer was removed are dropped while the connection closes.
  *
  * <p>One instance per channel; every method runs on the channel's event loop, so the fields need no
  * synchronisation.
@@ -36,21 +49,30 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
   private final NettyPeerTransport transport;
   private final PeerFrameDecoder frames;
 
-  /** The member this connection dialed, or null for an accepted (inbound) connection. */
-  private final PeerLink link;
+  /** The peer this connection dialed, or null for an accepted connection and a seed dial. */
+  private final PeerLink dialed;
 
-  /** The peer's node id, once its Hello was accepted. */
-  private String peerId;
+  /** The address this connection dialed without knowing its node, or null. */
+  private final SeedDial seed;
+
+  /** The peer on the other end, once its Hello was accepted. */
+  private PeerLink peer;
 
   private ScheduledFuture<?> helloTimeout;
 
   /** Set when this side decided to close; later frames and errors are ignored (one log line). */
   private boolean closing;
 
-  PeerChannelHandler(NettyPeerTransport transport, PeerFrameDecoder frames, PeerLink link) {
+  PeerChannelHandler(
+      NettyPeerTransport transport, PeerFrameDecoder frames, PeerLink dialed, SeedDial seed) {
     this.transport = transport;
     this.frames = frames;
-    this.link = link;
+    this.dialed = dialed;
+    this.seed = seed;
+  }
+
+  private boolean outbound() {
+    return dialed != null || seed != null;
   }
 
   @Override
@@ -59,13 +81,13 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
         ctx.executor()
             .schedule(
                 () -> {
-                  if (peerId == null) {
+                  if (peer == null) {
                     refuse(ctx, "no Hello within " + transport.connectTimeoutMillis() + " ms");
                   }
                 },
                 transport.connectTimeoutMillis(),
                 TimeUnit.MILLISECONDS);
-    if (link != null) {
+    if (outbound()) {
       ctx.writeAndFlush(Unpooled.wrappedBuffer(transport.helloPayload()));
     }
     ctx.fireChannelActive();
@@ -76,9 +98,9 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
     if (helloTimeout != null) {
       helloTimeout.cancel(false);
     }
-    if (link == null && peerId != null) {
-      log.debug("inbound connection from peer {} closed", peerId);
-      transport.inboundClosed(peerId);
+    if (!outbound() && peer != null) {
+      log.debug("inbound connection from peer {} closed", peer.id());
+      transport.inboundClosed(peer, ctx.channel());
     }
     ctx.fireChannelInactive();
   }
@@ -104,7 +126,7 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
       refuse(ctx, "malformed frame: " + e.getMessage());
       return;
     }
-    if (peerId == null) {
+    if (peer == null) {
       if (envelope.body() instanceof Hello hello) {
         acceptHello(ctx, hello);
       } else {
@@ -116,44 +138,65 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
       refuse(ctx, "a second Hello");
       return;
     }
-    transport.deliver(peerId, envelope);
+    if (peer.removed) {
+      return; // removePeer has closed this connection; what is still in flight goes nowhere
+    }
+    transport.deliver(peer.id(), envelope);
   }
 
   private void acceptHello(ChannelHandlerContext ctx, Hello hello) {
-    if (hello.membershipDigest() != transport.membershipDigest()) {
-      refuse(
-          ctx,
-          String.format(
-              "node '%s' has membership digest %016x, ours is %016x: the nodes were started with"
-                  + " different member lists",
-              hello.nodeId(), hello.membershipDigest(), transport.membershipDigest()));
+    String problem = transport.checkHello(hello);
+    if (problem != null) {
+      refuse(ctx, problem);
       return;
     }
-    if (link != null) {
-      if (!hello.nodeId().equals(link.member().id())) {
-        refuse(
-            ctx,
-            "dialed member '"
-                + link.member().id()
-                + "' but node '"
-                + hello.nodeId()
-                + "' answered");
+    if (dialed != null) {
+      if (!hello.nodeId().equals(dialed.id())) {
+        refuse(ctx, "dialed peer '" + dialed.id() + "' but node '" + hello.nodeId() + "' answered");
         return;
       }
-    } else if (!transport.isPeerId(hello.nodeId())) {
-      refuse(ctx, "node id '" + hello.nodeId() + "' is not another member of this cluster");
-      return;
+      helloAccepted(dialed);
+      transport.outboundReady(dialed, ctx.channel());
+    } else if (seed != null) {
+      Member member;
+      try {
+        member = new Member(hello.nodeId(), seed.host, seed.port);
+      } catch (IllegalArgumentException e) {
+        refuse(ctx, "node id '" + hello.nodeId() + "' is not a valid member id: " + e.getMessage());
+        return;
+      }
+      PeerLink adopted = transport.seedAnswered(seed, ctx.channel(), member);
+      if (adopted == null) {
+        // Not a protocol error: the node is a peer already and has its own connection.
+        closing = true;
+        ctx.close();
+        return;
+      }
+      helloAccepted(adopted);
+      transport.outboundReady(adopted, ctx.channel());
+    } else {
+      if (!transport.isPeerId(hello.nodeId())) {
+        String refusal = transport.admitStranger(hello);
+        if (refusal != null) {
+          refuse(ctx, refusal);
+          return;
+        }
+      }
+      PeerLink registered = transport.inboundReady(hello.nodeId(), ctx.channel());
+      if (registered == null) {
+        refuse(ctx, "node '" + hello.nodeId() + "' was removed as a peer just now");
+        return;
+      }
+      helloAccepted(registered);
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(transport.helloPayload()));
+      log.debug("accepted connection from peer {} at {}", peer.id(), ctx.channel().remoteAddress());
     }
-    peerId = hello.nodeId();
+  }
+
+  private void helloAccepted(PeerLink link) {
+    peer = link;
     helloTimeout.cancel(false);
     frames.helloAccepted();
-    if (link == null) {
-      ctx.writeAndFlush(Unpooled.wrappedBuffer(transport.helloPayload()));
-      log.debug("accepted connection from peer {} at {}", peerId, ctx.channel().remoteAddress());
-      transport.inboundReady(peerId);
-    } else {
-      transport.outboundReady(link, ctx.channel());
-    }
   }
 
   @Override
@@ -188,11 +231,15 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
   }
 
   private String describe(ChannelHandlerContext ctx) {
-    if (link != null) {
-      return "connection to member " + link.member().id() + " at " + ctx.channel().remoteAddress();
+    if (dialed != null) {
+      return "connection to peer " + dialed.id() + " at " + ctx.channel().remoteAddress();
+    }
+    if (seed != null) {
+      return (peer != null ? "connection to peer " + peer.id() + " at seed " : "connection to seed ")
+          + seed.address();
     }
     return "connection from "
-        + (peerId != null ? "peer " + peerId + " at " : "")
+        + (peer != null ? "peer " + peer.id() + " at " : "")
         + ctx.channel().remoteAddress();
   }
 }

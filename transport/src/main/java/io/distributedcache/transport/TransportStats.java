@@ -14,11 +14,14 @@ import java.util.TreeMap;
  * @param messagesReceived messages delivered to the inbox (Hellos are not counted)
  * @param bytesReceived bytes of every frame received, Hellos and refused frames included
  * @param messagesDropped messages {@code send} refused: peer unreachable or too much queued
- * @param reconnects outbound connection attempts after the first one to each peer
+ * @param reconnects connection attempts after the first one to each peer or seed address
  * @param protocolErrors connections closed because of what the other side sent: a malformed or
- *     oversized frame, a wrong membership digest, an unknown node id, no Hello in time
- * @param peerConnected per peer id (every member but this node), whether its outbound connection is
- *     up ({@link NettyPeerTransport#isReachable}); sorted by id
+ *     oversized frame, another cluster name or bootstrap digest, an unexpected node id, no Hello
+ *     in time
+ * @param strangersAccepted nodes that were not peers, accepted from their Hello (nodes joining
+ *     through this one) and added as peers
+ * @param peerConnected per current peer id (this node excluded), whether it is reachable ({@link
+ *     NettyPeerTransport#isReachable}); sorted by id
  */
 public record TransportStats(
     long messagesSent,
@@ -28,6 +31,7 @@ public record TransportStats(
     long messagesDropped,
     long reconnects,
     long protocolErrors,
+    long strangersAccepted,
     Map<String, Boolean> peerConnected) {
 
   public TransportStats {

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A raw socket sends bad bytes to a node's cluster port: the node closes that connection with one
- * warning, counts it, and its real peer keeps working. Member n3 is in the member list but never
- * started, so that a raw socket can speak as a known member.
+ * warning, counts it, adds no peer, and its real peer keeps working. Member n3 is in the member list
+ * but never started, so that a raw socket can speak as a known member.
  */
 class HostilePeerTest {
 
@@ -73,9 +73,14 @@ class HostilePeerTest {
     random.nextBytes(noise);
     byte[] garbagePayload = new byte[200];
     random.nextBytes(garbagePayload);
-    garbagePayload[0] = 1; // a valid format version, so the garbage reaches the type and body
+    // A valid format version, so that the garbage reaches the type and body.
+    garbagePayload[0] = PeerCodec.FORMAT_VERSION;
     byte[] badVersion = PeerCodec.encode(envelope(new Flush(1)));
     badVersion[0] = 9;
+    // A node of the previous release: its Hello is format 1.
+    byte[] formatOneHello = PeerCodec.encode(envelope(hello("n3", DIGEST)));
+    formatOneHello[0] = 1;
+    int ownPort = members.get(1).clusterPort();
     return Stream.of(
         Arguments.of("random noise", noise, "bad frame"),
         Arguments.of("a frame of garbage", frame(garbagePayload), "malformed frame"),
@@ -88,21 +93,47 @@ class HostilePeerTest {
             frame(PeerCodec.encode(envelope(new Flush(1)))),
             "Flush before the Hello"),
         Arguments.of(
-            "a Hello from a stranger",
-            hello("intruder", DIGEST),
-            "'intruder' is not another member"),
+            "a Hello in format version 1", frame(formatOneHello), "unsupported format version 1"),
+        Arguments.of(
+            "a member's Hello naming another cluster",
+            framed(new Hello("n3", "other-cluster", DIGEST, TransportFixture.HOST, 7)),
+            "belongs to cluster 'other-cluster', this node to cluster '" + TransportFixture.CLUSTER),
+        Arguments.of(
+            "a stranger's Hello naming another cluster",
+            framed(new Hello("intruder", "other-cluster", 0, TransportFixture.HOST, 7)),
+            "belongs to cluster 'other-cluster'"),
+        Arguments.of(
+            "a stranger that cannot be dialed back",
+            framed(new Hello("intruder", TransportFixture.CLUSTER, 0, "", 0)),
+            "'intruder' is not a peer and cannot be added as one"),
+        Arguments.of(
+            "a stranger advertising the node's own address",
+            framed(new Hello("intruder", TransportFixture.CLUSTER, 0, TransportFixture.HOST, ownPort)),
+            "advertises this node's own address"),
+        Arguments.of(
+            "a stranger with an invalid node id",
+            framed(new Hello("in truder", TransportFixture.CLUSTER, 0, TransportFixture.HOST, 7)),
+            "cannot be added as one"),
         Arguments.of(
             "a Hello claiming to be the node itself",
-            hello("n2", DIGEST),
-            "'n2' is not another member"),
+            framed(hello("n2", DIGEST)),
+            "node id 'n2' is this node's own"),
         Arguments.of(
-            "a Hello with another membership digest", hello("n3", DIGEST ^ 1), "membership digest"),
+            "a Hello with another non-zero bootstrap digest",
+            framed(hello("n3", DIGEST ^ 1)),
+            "different member lists"),
+        Arguments.of(
+            "a stranger with another non-zero bootstrap digest",
+            framed(new Hello("intruder", TransportFixture.CLUSTER, DIGEST ^ 1, "h", 7)),
+            "different member lists"),
         Arguments.of(
             "garbage after a good Hello",
-            concat(hello("n3", DIGEST), frame(garbagePayload)),
+            concat(framed(hello("n3", DIGEST)), frame(garbagePayload)),
             "malformed frame"),
         Arguments.of(
-            "a second Hello", concat(hello("n3", DIGEST), hello("n3", DIGEST)), "a second Hello"),
+            "a second Hello",
+            concat(framed(hello("n3", DIGEST)), framed(hello("n3", 0))),
+            "a second Hello"),
         Arguments.of("silence", new byte[0], "no Hello within"));
   }
 
@@ -125,7 +156,9 @@ class HostilePeerTest {
       assertThat(logs.warnings().get(0)).contains(expectedReason);
     }
 
-    // The real peer never noticed.
+    // No peer was added, and the real peer never noticed.
+    assertThat(b.peers()).containsExactlyInAnyOrder("n1", "n3");
+    assertThat(b.stats().strangersAccepted()).isZero();
     assertThat(a.isReachable("n2")).isTrue();
     assertThat(b.isReachable("n1")).isTrue();
     Envelope ping = envelope(new Flush(++nextRequestId));
@@ -156,8 +189,13 @@ class HostilePeerTest {
     }
   }
 
-  private static byte[] hello(String nodeId, long digest) {
-    return frame(PeerCodec.encode(envelope(new Hello(nodeId, digest))));
+  /** A Hello of the test cluster, advertising an address nobody listens on. */
+  private static Hello hello(String nodeId, long digest) {
+    return new Hello(nodeId, TransportFixture.CLUSTER, digest, TransportFixture.HOST, 7);
+  }
+
+  private static byte[] framed(Hello hello) {
+    return frame(PeerCodec.encode(envelope(hello)));
   }
 
   private static byte[] frame(byte[] payload) {

@@ -7,7 +7,9 @@ import io.distributedcache.core.cluster.message.Envelope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +26,7 @@ final class RecordingInbox implements PeerInbox {
 
   private final BlockingQueue<Received> messages = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> peerEvents = new LinkedBlockingQueue<>();
+  private final Map<String, Integer> inboundConnections = new ConcurrentHashMap<>();
 
   @Override
   public void onMessage(String fromNodeId, Envelope message) {
@@ -38,6 +41,16 @@ final class RecordingInbox implements PeerInbox {
   @Override
   public void onPeerDown(String nodeId) {
     peerEvents.add("down:" + nodeId);
+  }
+
+  @Override
+  public void onInboundConnection(String nodeId) {
+    inboundConnections.merge(nodeId, 1, Integer::sum);
+  }
+
+  /** How many connections from {@code nodeId} completed their Hello so far. */
+  int inboundConnections(String nodeId) {
+    return inboundConnections.getOrDefault(nodeId, 0);
   }
 
   /** The next message, waiting up to {@link #DEADLINE}; fails if none comes. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.cluster.PeerInbox;
+import io.distributedcache.core.cluster.message.ControlFrame;
 import io.distributedcache.core.cluster.message.DigestReply;
 import io.distributedcache.core.cluster.message.DigestRequest;
 import io.distributedcache.core.cluster.message.Envelope;
@@ -26,6 +27,7 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +44,9 @@ import java.util.stream.Collectors;
 final class TransportFixture {
 
   static final String HOST = "127.0.0.1";
+
+  /** The cluster name every test transport uses unless a test says otherwise. */
+  static final String CLUSTER = "test-cluster";
 
   private TransportFixture() {}
 
@@ -73,9 +78,12 @@ final class TransportFixture {
     }
   }
 
+  /** A transport of {@link #CLUSTER} bootstrapped from {@code members} with {@code digest}. */
   static NettyPeerTransport.Builder builder(
       Member self, List<Member> members, long digest, PeerInbox inbox) {
-    return NettyPeerTransport.builder(self, members, digest, inbox)
+    return NettyPeerTransport.builder(self, CLUSTER, inbox)
+        .members(members)
+        .bootstrapDigest(digest)
         .connectTimeout(Duration.ofSeconds(2))
         .reconnectBackoff(Duration.ofMillis(10), Duration.ofMillis(200));
   }
@@ -111,7 +119,7 @@ final class TransportFixture {
 
   /**
    * A message of every type but Hello, {@code kind} choosing which ({@link #KINDS} of them), with
-   * {@code seq} as its request id and seeded random contents.
+   * {@code seq} as its request id (a ControlFrame's first 8 bytes) and seeded random contents.
    */
   static PeerMessage sample(int kind, long seq, Random r) {
     int slot = r.nextInt(16384);
@@ -139,12 +147,17 @@ final class TransportFixture {
       case 10 -> new Flush(seq);
       case 11 -> new FlushAck(seq);
       case 12 -> new WrongEpoch(seq, r.nextLong());
+      case 13 -> {
+        byte[] payload = bytes(r);
+        yield new ControlFrame(
+            ByteBuffer.allocate(8 + payload.length).putLong(seq).put(payload).array());
+      }
       default -> throw new IllegalArgumentException("kind " + kind);
     };
   }
 
   /** The number of kinds {@link #sample} makes: every message type but Hello. */
-  static final int KINDS = 13;
+  static final int KINDS = 14;
 
   static long requestId(PeerMessage message) {
     try {

@@ -65,6 +65,12 @@ final class CatchUp {
   private final long[] lastAskedNanos = new long[SLOT_COUNT];
 
   private final boolean[] asked = new boolean[SLOT_COUNT];
+
+  // Guarded by this: slots a rebalance gives this node before the cutover, still to pull, and
+  // those pulled (kept until the cutover makes them ordinary copies).
+  private final boolean[] pulling = new boolean[SLOT_COUNT];
+  private final boolean[] pulled = new boolean[SLOT_COUNT];
+  private int pullsOutstanding;
   private boolean roundStarted;
   private long lastRoundNanos;
   private long nextAntiEntropyNanos;
@@ -99,6 +105,60 @@ final class CatchUp {
         }
       }
     }
+  }
+
+  /**
+   * A new ring made {@code slots} catch up (new copies, or a promotion that must reconcile): what
+   * earlier rounds learned about them was counted by the old ranks, so it is forgotten, and the
+   * next tick asks for them.
+   */
+  synchronized void restart(List<Integer> slots, List<Integer> pulls) {
+    for (int slot : slots) {
+      answered[slot] = 0;
+      answeredReady[slot] = 0;
+      asked[slot] = false;
+    }
+    boolean[] keep = new boolean[SLOT_COUNT];
+    for (int slot : pulls) {
+      keep[slot] = true;
+    }
+    pullsOutstanding = 0;
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      // A slot pulled under the previous epoch of the same rebalance stays pulled: writes kept
+      // reaching it as a target copy.
+      pulled[slot] = keep[slot] && pulled[slot];
+      pulling[slot] = keep[slot] && !pulled[slot];
+      if (pulling[slot]) {
+        pullsOutstanding++;
+        answeredReady[slot] = 0;
+        asked[slot] = false;
+      }
+    }
+    roundStarted = false;
+  }
+
+  /** Whether the rebalance in progress had this node pull {@code slot}, and it has. */
+  synchronized boolean pulled(int slot) {
+    return pulled[slot];
+  }
+
+  /** Whether the rebalance in progress has this node pull {@code slot}, and it has not yet. */
+  synchronized boolean pulling(int slot) {
+    return pulling[slot];
+  }
+
+  synchronized boolean pullsComplete() {
+    return pullsOutstanding == 0;
+  }
+
+  synchronized int pullsPending() {
+    return pullsOutstanding;
+  }
+
+  /** Makes the next tick ask again for every slot still lagging, whenever it was last asked. */
+  synchronized void retrySoon() {
+    roundStarted = false;
+    java.util.Arrays.fill(asked, false);
   }
 
   /** A connection to a peer came up: suspect the copies of its slots and compare them. */
@@ -169,7 +229,8 @@ final class CatchUp {
         }
         continue;
       }
-      if (ring.rankOf(self, slot) < 0 || n == 1) {
+      if (ring.rankOf(self, slot) < 0 || n == 1 || !hasLiveOther(ring, slot, self)) {
+        // No copy here, or no other copy that could answer: every member holding one failed.
         node.slotState(slot, SlotState.READY);
         continue;
       }
@@ -180,6 +241,7 @@ final class CatchUp {
         }
       }
     }
+    requestPulls(ring, now, syncBySource);
     for (Map.Entry<Integer, List<Integer>> e : syncBySource.entrySet()) {
       String id = ring.member(e.getKey()).id();
       for (int[] batch : batches(e.getValue())) {
@@ -192,6 +254,90 @@ final class CatchUp {
         node.send(ring, id, new DigestRequest(node.nextRequestId(), batch));
       }
     }
+  }
+
+  /**
+   * Asks each slot's serving primary for the slots this node pulls for a rebalance (every
+   * reachable serving copy while the primary cannot be reached).
+   */
+  private void requestPulls(
+      ConsistentHashRing ring, long now, Map<Integer, List<Integer>> syncBySource) {
+    int n = ring.replicationFactor();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      synchronized (this) {
+        if (!pulling[slot] || (asked[slot] && now - lastAskedNanos[slot] < retryIntervalNanos)) {
+          continue;
+        }
+        asked[slot] = true;
+        lastAskedNanos[slot] = now;
+      }
+      int primary = ring.primaryIndex(slot);
+      if (node.isReachable(ring.member(primary).id())) {
+        syncBySource.computeIfAbsent(primary, k -> new ArrayList<>()).add(slot);
+        continue;
+      }
+      for (int r = 1; r < n; r++) {
+        int member = ring.preference(slot, r);
+        if (node.isReachable(ring.member(member).id())) {
+          syncBySource.computeIfAbsent(member, k -> new ArrayList<>()).add(slot);
+        }
+      }
+    }
+  }
+
+  /**
+   * A transfer for a slot this node pulls for a rebalance: applied; the pull is done when the
+   * slot's serving primary sent it while caught up, or enough caught-up serving copies did that
+   * every majority-acknowledged write is among them.
+   */
+  private void onPullReply(ConsistentHashRing ring, int rank, SyncReply reply, boolean sameEpoch) {
+    CacheStorage storage = applyEntries(reply);
+    if (!sameEpoch || !reply.ready()) {
+      return;
+    }
+    int slot = reply.slot();
+    boolean authoritative = rank == 0;
+    if (authoritative) {
+      removeWhatThePrimaryDropped(storage, reply);
+    }
+    int n = ring.replicationFactor();
+    int needReady = n - ConsistencyLevel.majority(n) + 1;
+    synchronized (this) {
+      if (!pulling[slot]) {
+        return;
+      }
+      answeredReady[slot] |= 1 << rank;
+      if (authoritative || Integer.bitCount(answeredReady[slot]) >= needReady) {
+        pulling[slot] = false;
+        pulled[slot] = true;
+        answeredReady[slot] = 0;
+        pullsOutstanding--;
+        node.stats().slotsPulled.increment();
+      }
+    }
+  }
+
+  /** Applies a transfer's states (the newer version of each key wins); returns the storage. */
+  private CacheStorage applyEntries(SyncReply reply) {
+    CacheStorage storage = node.storage();
+    long now = node.ticker().read();
+    for (StateEntry entry : reply.entries()) {
+      if (!entry.isAbsent()) {
+        storage.applyIfNewer(ByteKey.of(entry.key()), ClusterNode.fromEntry(entry, now));
+      }
+    }
+    node.stats().keysSynced.add(reply.entries().size());
+    return storage;
+  }
+
+  private static boolean hasLiveOther(ConsistentHashRing ring, int slot, int self) {
+    for (int r = 0; r < ring.replicationFactor(); r++) {
+      int member = ring.preference(slot, r);
+      if (member != self && !ring.isDemoted(member)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<int[]> batches(List<Integer> slots) {
@@ -260,8 +406,14 @@ final class CatchUp {
     }
   }
 
-  /** Applies one slot's transfer and decides whether the slot has caught up. */
-  void onSyncReply(ConsistentHashRing ring, String from, SyncReply reply) {
+  /**
+   * Applies one slot's transfer and decides whether the slot has caught up.
+   *
+   * @param sameEpoch whether the sender answered under the ring in force here. An answer from
+   *     another epoch is applied (states are harmless) but does not count: the sender may have
+   *     held another role then, for example a replica that was not yet the primary
+   */
+  void onSyncReply(ConsistentHashRing ring, String from, SyncReply reply, boolean sameEpoch) {
     int member = ring.memberIndex(from);
     int slot = reply.slot();
     if (member < 0 || slot < 0 || slot >= SLOT_COUNT) {
@@ -270,20 +422,20 @@ final class CatchUp {
     int rank = ring.rankOf(member, slot);
     int self = node.selfIndex(ring);
     int selfRank = ring.rankOf(self, slot);
+    if (rank >= 0 && selfRank < 0 && pulling(slot)) {
+      onPullReply(ring, rank, reply, sameEpoch);
+      return;
+    }
     if (rank < 0 || selfRank < 0) {
       return;
     }
-    CacheStorage storage = node.storage();
-    long now = node.ticker().read();
-    for (StateEntry entry : reply.entries()) {
-      if (!entry.isAbsent()) {
-        storage.applyIfNewer(ByteKey.of(entry.key()), ClusterNode.fromEntry(entry, now));
-      }
-    }
-    node.stats().keysSynced.add(reply.entries().size());
+    CacheStorage storage = applyEntries(reply);
     boolean authoritative = rank == 0 && selfRank > 0 && reply.ready();
     if (authoritative) {
       removeWhatThePrimaryDropped(storage, reply);
+    }
+    if (!sameEpoch) {
+      return;
     }
     SlotState state = node.slotState(slot);
     if (state == SlotState.SUSPECT && rank == 0) {
@@ -300,6 +452,16 @@ final class CatchUp {
     }
     int n = ring.replicationFactor();
     int needReady = Math.min(n - 1, n - ConsistencyLevel.majority(n) + 1);
+    // Members the control plane marked failed are not waited for: the failover that marked them
+    // made this node reconcile precisely because they are gone. Whatever a majority acknowledged
+    // has a copy on a live member when at most a minority failed.
+    int liveOthers = 0;
+    for (int r = 0; r < n; r++) {
+      int holder = ring.preference(slot, r);
+      if (holder != self && !ring.isDemoted(holder)) {
+        liveOthers |= 1 << r;
+      }
+    }
     boolean caughtUp;
     synchronized (this) {
       answered[slot] |= 1 << rank;
@@ -309,7 +471,7 @@ final class CatchUp {
       caughtUp =
           authoritative
               || Integer.bitCount(answeredReady[slot]) >= needReady
-              || Integer.bitCount(answered[slot]) >= n - 1;
+              || (answered[slot] & liveOthers) == liveOthers;
       if (caughtUp) {
         answered[slot] = 0;
         answeredReady[slot] = 0;

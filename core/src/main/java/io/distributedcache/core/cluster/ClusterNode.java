@@ -20,7 +20,8 @@ import io.distributedcache.core.cluster.message.SyncRequest;
 import io.distributedcache.core.cluster.message.WrongEpoch;
 import io.distributedcache.core.hlc.HybridLogicalClock;
 import io.distributedcache.core.placement.ConsistentHashRing;
-import io.distributedcache.core.placement.RingSource;
+import io.distributedcache.core.placement.Member;
+import io.distributedcache.core.placement.RingPublisher;
 import io.distributedcache.core.storage.ByteKey;
 import io.distributedcache.core.storage.CacheStorage;
 import io.distributedcache.core.storage.VersionedValue;
@@ -110,7 +111,7 @@ public final class ClusterNode implements PeerInbox {
   private static final int REMEMBERED_WRITES_PER_PEER = 4096;
 
   private final ClusterSettings settings;
-  private final RingSource rings;
+  private final RingPublisher rings;
   private final CacheStorage storage;
   private final HybridLogicalClock hlc;
   private final Ticker ticker;
@@ -134,11 +135,23 @@ public final class ClusterNode implements PeerInbox {
   private final ClusterStats stats = new ClusterStats();
 
   /**
+   * The serving ring and, during a rebalance, its target, published together. Set before the
+   * serving ring is published to {@link #rings}, so a request that read a ring finds its target
+   * here (see {@link #targetOf}).
+   */
+  private volatile Layout layout;
+
+  /** A serving ring and the target ring of the rebalance in progress (null when none). */
+  private record Layout(ConsistentHashRing serving, ConsistentHashRing target) {}
+
+  /**
    * Creates a node. Every slot this node replicates starts {@link SlotState#CATCHING_UP}; the
    * first {@link #tick()} starts catching up.
    *
    * @param settings this node's id and timeouts
-   * @param rings the ring snapshots; this node's id must be a member of the current one
+   * @param rings the ring snapshots; {@link #installRing} publishes later ones here. A node that is
+   *     not a member of the current ring (it is joining, or has left) only coordinates: it
+   *     forwards every request to the members that hold the slot
    * @param storage the node's store, shared with the engine that {@code executor} runs commands on
    * @param hlc the clock the engine stamps versions with
    * @param ticker the storage's monotonic clock
@@ -147,7 +160,7 @@ public final class ClusterNode implements PeerInbox {
    */
   public ClusterNode(
       ClusterSettings settings,
-      RingSource rings,
+      RingPublisher rings,
       CacheStorage storage,
       HybridLogicalClock hlc,
       Ticker ticker,
@@ -164,10 +177,6 @@ public final class ClusterNode implements PeerInbox {
     this.nextRequestId = new AtomicLong(hlc.now());
     ConsistentHashRing ring = rings.current();
     int self = ring.memberIndex(settings.nodeId());
-    if (self < 0) {
-      throw new IllegalArgumentException(
-          "node " + settings.nodeId() + " is not a member of " + ring.members());
-    }
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
       SlotState state =
           ring.rankOf(self, slot) >= 0 && ring.replicationFactor() > 1
@@ -175,6 +184,7 @@ public final class ClusterNode implements PeerInbox {
               : SlotState.READY;
       slotStates.set(slot, state.ordinal());
     }
+    this.layout = new Layout(ring, null);
     this.catchUp = new CatchUp(this);
   }
 
@@ -223,6 +233,124 @@ public final class ClusterNode implements PeerInbox {
   }
 
   // ------------------------------------------------------------------------------------------
+  // Layout changes
+
+  /** {@link #installLayout} without a rebalance in progress. */
+  public void installRing(ConsistentHashRing next) {
+    installLayout(next, null);
+  }
+
+  /**
+   * Makes {@code serving} the ring in force, with {@code target} the layout a rebalance moves to
+   * (null when none), after preparing this node's copies for them. Called by the control plane,
+   * on its one thread, for every epoch it applies; concurrent calls are serialized. A layout whose
+   * epoch is not greater than the current one is ignored (it was applied already).
+   *
+   * <p>Slot states change before the ring is published, so no request ever runs under the new ring
+   * with a copy that is not fit for its new role:
+   *
+   * <ul>
+   *   <li>a slot this node becomes primary of (a failover promoted it, it is back, or a rebalance
+   *       cut over) reconciles first: it is {@link SlotState#CATCHING_UP}, refusing writes, until
+   *       it has pulled the slot from the other live copies, newest version winning (DESIGN.md
+   *       section 7). Any write a majority acknowledged is on one of them;
+   *   <li>a slot this node newly holds a copy of catches up the same way, unless a rebalance had
+   *       it pull the slot already (then every write since reached it as a target copy);
+   *   <li>when this node is newly marked failed, its ready copies become {@link
+   *       SlotState#SUSPECT}: writes may have been acknowledged without it, so they answer no
+   *       read until compared with their primaries;
+   *   <li>a slot the target gives this node, and the serving ring does not, is pulled from the
+   *       slot's primary while writes already reach it ({@link #movesDone});
+   *   <li>a slot this node no longer holds in either ring is emptied once the new ring is
+   *       published: no copy stays on a node that does not own it (DESIGN.md section 8).
+   * </ul>
+   */
+  public synchronized void installLayout(ConsistentHashRing serving, ConsistentHashRing target) {
+    Objects.requireNonNull(serving, "serving");
+    if (target != null && target.epoch() != serving.epoch()) {
+      throw new IllegalArgumentException(
+          "target epoch " + target.epoch() + " differs from serving epoch " + serving.epoch());
+    }
+    ConsistentHashRing previous = rings.current();
+    if (serving.epoch() <= previous.epoch()) {
+      return;
+    }
+    String id = settings.nodeId();
+    int before = previous.memberIndex(id);
+    int after = serving.memberIndex(id);
+    int inTarget = target == null ? -1 : target.memberIndex(id);
+    boolean newlyDemoted =
+        after >= 0 && serving.isDemoted(after) && (before < 0 || !previous.isDemoted(before));
+    boolean replicated = serving.replicationFactor() > 1;
+    List<Integer> reconciling = new ArrayList<>();
+    List<Integer> pulls = new ArrayList<>();
+    List<Integer> lost = new ArrayList<>();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      int rankBefore = previous.rankOf(before, slot);
+      int rankAfter = serving.rankOf(after, slot);
+      boolean targetCopy = target != null && target.rankOf(inTarget, slot) >= 0;
+      if (rankAfter < 0) {
+        if (targetCopy) {
+          pulls.add(slot);
+          slotStates.set(slot, SlotState.READY.ordinal());
+        } else if (rankBefore >= 0 || catchUp.pulled(slot) || catchUp.pulling(slot)) {
+          // Guard the copy until it is dropped below: requests under the old ring must not
+          // read it once the new ring says it is gone.
+          slotStates.set(slot, SlotState.CATCHING_UP.ordinal());
+          lost.add(slot);
+        } else {
+          slotStates.set(slot, SlotState.READY.ordinal());
+        }
+      } else if (replicated && rankBefore < 0 && rankAfter > 0 && catchUp.pulled(slot)) {
+        slotStates.set(slot, SlotState.READY.ordinal()); // moved here by the rebalance
+      } else if (replicated && (rankBefore < 0 || (rankAfter == 0 && rankBefore != 0))) {
+        slotStates.set(slot, SlotState.CATCHING_UP.ordinal());
+        reconciling.add(slot);
+      } else if (newlyDemoted) {
+        compareAndSetSlotState(slot, SlotState.READY, SlotState.SUSPECT);
+      }
+    }
+    catchUp.restart(reconciling, pulls);
+    layout = new Layout(serving, target);
+    rings.publish(serving);
+    stats.ringChanges.increment();
+    for (int slot : lost) {
+      dropSlot(slot);
+      slotStates.set(slot, SlotState.READY.ordinal());
+    }
+  }
+
+  /**
+   * Whether this node has pulled every slot the rebalance of {@code epoch} gives it: true when a
+   * rebalance to that epoch's target is in progress and no pull is outstanding. The control plane
+   * then reports the move done. Any thread.
+   */
+  public boolean movesDone(long epoch) {
+    Layout l = layout;
+    return l.target() != null && l.serving().epoch() == epoch && catchUp.pullsComplete();
+  }
+
+  /** Slots this node still has to pull for the rebalance in progress. Any thread. */
+  public int pullsPending() {
+    return catchUp.pullsPending();
+  }
+
+  /** The rebalance's target ring if {@code ring} is the serving ring in force, else null. */
+  ConsistentHashRing targetOf(ConsistentHashRing ring) {
+    Layout l = layout;
+    return l.serving() == ring ? l.target() : null;
+  }
+
+  private void dropSlot(int slot) {
+    List<ByteKey> keys = new ArrayList<>();
+    storage.forEachEntryInSlot(slot, (key, value) -> keys.add(key));
+    for (ByteKey key : keys) {
+      storage.removeIfOlder(key, Long.MAX_VALUE);
+    }
+    stats.keysDropped.add(keys.size());
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Client requests
 
   /**
@@ -252,13 +380,18 @@ public final class ClusterNode implements PeerInbox {
    * every member confirmed; an error naming the members that did not.
    */
   public void flushAll(ReplySink sink) {
-    ConsistentHashRing ring = rings.current();
+    Layout l = layout;
+    ConsistentHashRing ring = l.serving();
     storage.clear();
     List<String> others = new ArrayList<>();
-    for (int i = 0; i < ring.members().size(); i++) {
-      String id = ring.member(i).id();
-      if (!id.equals(settings.nodeId())) {
-        others.add(id);
+    for (ConsistentHashRing r : new ConsistentHashRing[] {ring, l.target()}) {
+      if (r == null) {
+        continue;
+      }
+      for (Member m : r.members()) {
+        if (!m.id().equals(settings.nodeId()) && !others.contains(m.id())) {
+          others.add(m.id());
+        }
       }
     }
     if (others.isEmpty()) {
@@ -269,6 +402,51 @@ public final class ClusterNode implements PeerInbox {
     pending.put(call.id, call);
     for (String id : others) {
       send(ring, id, new Flush(call.id));
+    }
+  }
+
+  /**
+   * Compares every member's copies of every slot under the layout in force and hands the result
+   * to {@code done} once, on whichever thread completes it (a transport thread, or the ticking
+   * thread at the deadline). Never blocks. See {@link VerifyReport} for what is counted.
+   */
+  public void verify(java.util.function.Consumer<VerifyReport> done) {
+    Objects.requireNonNull(done, "done");
+    Layout l = layout;
+    ConsistentHashRing ring = l.serving();
+    List<String> members = new ArrayList<>();
+    for (Member m : ring.members()) {
+      members.add(m.id());
+    }
+    if (l.target() != null) {
+      for (Member m : l.target().members()) {
+        if (!members.contains(m.id())) {
+          members.add(m.id());
+        }
+      }
+    }
+    if (!members.contains(settings.nodeId())) {
+      members.add(settings.nodeId());
+    }
+    VerifyCall call = new VerifyCall(nextRequestId(), deadline(), l, members, done);
+    pending.put(call.id, call);
+    int[] all = new int[SLOT_COUNT];
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      all[slot] = slot;
+    }
+    call.onDigestReply(settings.nodeId(), catchUp.digests(new DigestRequest(call.id, all)));
+    for (String id : members) {
+      if (id.equals(settings.nodeId())) {
+        continue;
+      }
+      if (!outbox.isReachable(id)) {
+        call.unreachable(id);
+        continue;
+      }
+      for (int from = 0; from < SLOT_COUNT; from += SLOTS_PER_SYNC_REQUEST) {
+        int[] batch = java.util.Arrays.copyOfRange(all, from, from + SLOTS_PER_SYNC_REQUEST);
+        send(ring, id, new DigestRequest(call.id, batch));
+      }
     }
   }
 
@@ -490,25 +668,10 @@ public final class ClusterNode implements PeerInbox {
           List.of());
       return;
     }
-    int n = ring.replicationFactor();
-    int required = level.requiredCopies(n);
-    List<String> replicas = new ArrayList<>(n - 1);
-    List<String> unreachable = new ArrayList<>();
-    // A coordinator that replicates the slot applies the state from our answer: it is a copy
-    // without a Replicate of its own.
-    int counted = coordinatorReplica == null ? 1 : 2;
-    for (int r = 1; r < n; r++) {
-      String id = ring.member(ring.preference(slot, r)).id();
-      if (id.equals(coordinatorReplica)) {
-        continue;
-      }
-      if (outbox.isReachable(id)) {
-        replicas.add(id);
-      } else {
-        unreachable.add(id);
-      }
-    }
-    if (counted + replicas.size() < required) {
+    WriteCopies before =
+        new WriteCopies(
+            ring, targetOf(ring), slot, level, settings.nodeId(), coordinatorReplica, outbox);
+    if (!before.reachable()) {
       stats.failedFast.increment();
       done.done(
           Status.FAILED,
@@ -516,21 +679,46 @@ public final class ClusterNode implements PeerInbox {
               "CLUSTERDOWN "
                   + level
                   + " write needs "
-                  + required
-                  + " of "
-                  + n
-                  + " copies of slot "
+                  + before.describeNeed()
+                  + " of slot "
                   + slot
-                  + " but only "
-                  + (counted + replicas.size())
-                  + " are reachable ("
-                  + String.join(", ", unreachable)
-                  + " unreachable); nothing was written"),
+                  + " but "
+                  + String.join(", ", before.unreachable())
+                  + " cannot be reached; nothing was written"),
           NO_VERSIONS,
           List.of());
       return;
     }
     byte[] reply = executor.execute(args, protocol);
+    // Who must hold the write is decided by the layout read AFTER it ran. A catch-up or a
+    // promotion under a newer layout reads this node's copy only once that layout is published
+    // here, so it either finds this write or is covered by the copies named now.
+    Layout after = layout;
+    if (after.serving() != ring) {
+      int self = after.serving().memberIndex(settings.nodeId());
+      if (self < 0 || after.serving().primaryIndex(slot) != self) {
+        // No longer the primary: the new one may have reconciled without this write, so it must
+        // not count as acknowledged.
+        stats.unknownOutcomes.increment();
+        done.done(
+            Status.UNKNOWN_OUTCOME,
+            RespErrors.error(
+                "TIMEOUT unknown outcome: slot "
+                    + slot
+                    + " moved to another primary (epoch "
+                    + after.serving().epoch()
+                    + ") while the write ran on "
+                    + settings.nodeId()
+                    + "; retry it"),
+            NO_VERSIONS,
+            List.of());
+        return;
+      }
+      ring = after.serving();
+    }
+    WriteCopies copies =
+        new WriteCopies(
+            ring, after.target(), slot, level, settings.nodeId(), coordinatorReplica, outbox);
     long now = ticker.read();
     List<StateEntry> entries = new ArrayList<>(keys.length);
     long[] versions = new long[keys.length];
@@ -542,20 +730,31 @@ public final class ClusterNode implements PeerInbox {
       }
     }
     List<StateEntry> forCoordinator = coordinatorReplica == null ? List.of() : entries;
-    boolean met = counted >= required;
-    if (entries.isEmpty() || replicas.isEmpty()) {
-      done.done(Status.OK, reply, versions, forCoordinator);
+    boolean met = copies.met(List.of());
+    if (entries.isEmpty() || copies.toSend().isEmpty()) {
+      if (met || entries.isEmpty()) {
+        done.done(Status.OK, reply, versions, forCoordinator);
+      } else {
+        stats.unknownOutcomes.increment();
+        done.done(
+            Status.UNKNOWN_OUTCOME,
+            RespErrors.error(
+                "TIMEOUT unknown outcome: the copies of slot "
+                    + slot
+                    + " became unreachable while the write ran; it is applied on the primary"),
+            versions,
+            forCoordinator);
+      }
       return;
     }
     PrimaryWrite write =
         new PrimaryWrite(
-            nextRequestId(), deadline(), level, required, counted, reply, versions,
-            forCoordinator, done);
+            nextRequestId(), deadline(), level, copies, reply, versions, forCoordinator, done);
     if (!met) {
       pending.put(write.id, write);
     }
     Replicate replicate = new Replicate(write.id, slot, entries, !met);
-    for (String id : replicas) {
+    for (String id : copies.toSend()) {
       send(ring, id, replicate);
     }
     if (met) {
@@ -594,18 +793,31 @@ public final class ClusterNode implements PeerInbox {
     } else if (body instanceof DigestRequest m) {
       send(ring, from, catchUp.digests(m));
     } else if (body instanceof DigestReply m) {
-      catchUp.onDigestReply(ring, from, m);
+      Pending p = pending.get(m.requestId());
+      if (p != null) {
+        p.onDigestReply(from, m);
+      } else {
+        catchUp.onDigestReply(ring, from, m);
+      }
     } else if (body instanceof SyncRequest m) {
       catchUp.onSyncRequest(ring, from, m);
     } else if (body instanceof SyncReply m) {
-      catchUp.onSyncReply(ring, from, m);
+      catchUp.onSyncReply(ring, from, m, envelope.epoch() == ring.epoch());
     } else if (body instanceof Flush m) {
       storage.clear();
       send(ring, from, new FlushAck(m.requestId()));
     } else if (body instanceof FlushAck m) {
       deliver(m.requestId(), p -> p.onFlushAck(from));
     } else if (body instanceof WrongEpoch m) {
-      deliver(m.requestId(), p -> p.onWrongEpoch(from, m.epoch()));
+      Pending p = pending.get(m.requestId());
+      if (p != null) {
+        p.onWrongEpoch(from, m.epoch());
+      } else {
+        // A catch-up or digest request met a peer on another epoch: one of us applies the
+        // control plane's log later than the other, by milliseconds. Ask again soon rather than
+        // after a whole retry interval, which would hold up a failover's reconciliation.
+        catchUp.retrySoon();
+      }
     }
     // A Hello is the transport's business; one arriving here changes nothing.
   }
@@ -737,6 +949,20 @@ public final class ClusterNode implements PeerInbox {
         ring,
         from,
         new ExecuteReply(m.requestId(), m.slot(), Status.OK, reply, NO_VERSIONS, List.of()));
+  }
+
+  /** Whether {@code slot} has the same preference list, in the same order, in both rings. */
+  private static boolean sameCopies(ConsistentHashRing a, ConsistentHashRing b, int slot) {
+    int n = a.replicationFactor();
+    if (n != b.replicationFactor()) {
+      return false;
+    }
+    for (int r = 0; r < n; r++) {
+      if (!a.member(a.preference(slot, r)).equals(b.member(b.preference(slot, r)))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The keys of a forwarded command; the RESP layer knows where they are. */
@@ -927,6 +1153,8 @@ public final class ClusterNode implements PeerInbox {
 
     void onFlushAck(String from) {}
 
+    void onDigestReply(String from, DigestReply reply) {}
+
     void onWrongEpoch(String from, long epoch) {
       if (finish()) {
         stats.wrongEpoch.increment();
@@ -1040,9 +1268,7 @@ public final class ClusterNode implements PeerInbox {
   /** A write this node executed as primary, waiting for replicas to confirm. */
   private final class PrimaryWrite extends Pending {
     final ConsistencyLevel level;
-    final int required;
-    /** Copies that hold the write without an acknowledgement: this node, and the coordinator. */
-    final int counted;
+    final WriteCopies copies;
     final byte[] reply;
     final long[] versions;
     final List<StateEntry> forCoordinator;
@@ -1055,16 +1281,14 @@ public final class ClusterNode implements PeerInbox {
         long id,
         long deadlineNanos,
         ConsistencyLevel level,
-        int required,
-        int counted,
+        WriteCopies copies,
         byte[] reply,
         long[] versions,
         List<StateEntry> forCoordinator,
         WriteCompletion done) {
       super(id, deadlineNanos);
       this.level = level;
-      this.required = required;
-      this.counted = counted;
+      this.copies = copies;
       this.reply = reply;
       this.versions = versions;
       this.forCoordinator = forCoordinator;
@@ -1087,7 +1311,7 @@ public final class ClusterNode implements PeerInbox {
         if (!acked.contains(from)) {
           acked.add(from);
         }
-        met = counted + acked.size() >= required;
+        met = copies.met(acked);
       }
       if (met && finish()) {
         done.done(Status.OK, reply, versions, forCoordinatorNow());
@@ -1099,7 +1323,7 @@ public final class ClusterNode implements PeerInbox {
       if (finish()) {
         int confirmed;
         synchronized (this) {
-          confirmed = counted + acked.size();
+          confirmed = copies.confirmed(acked);
         }
         stats.unknownOutcomes.increment();
         done.done(
@@ -1109,9 +1333,9 @@ public final class ClusterNode implements PeerInbox {
                     + level
                     + " write confirmed by "
                     + confirmed
-                    + " of the "
-                    + required
-                    + " copies it needs within "
+                    + " copies, short of "
+                    + copies.describeNeed()
+                    + ", within "
                     + settings.requestTimeout().toMillis()
                     + " ms; it is applied on the primary and may or may not survive"),
             versions,
@@ -1512,6 +1736,164 @@ public final class ClusterNode implements PeerInbox {
   }
 
   /** FLUSHALL waiting for every other member. */
+  /** Collects every member's digests of every slot, then compares them. */
+  private final class VerifyCall extends Pending {
+    private static final int MAX_PROBLEMS = 20;
+    private final Layout layout;
+    private final List<String> members;
+    private final java.util.function.Consumer<VerifyReport> done;
+    private final Map<String, long[]> digests = new java.util.HashMap<>();
+    private final Map<String, Integer> received = new java.util.HashMap<>();
+    private final List<String> unreachable = new ArrayList<>();
+
+    VerifyCall(
+        long id,
+        long deadlineNanos,
+        Layout layout,
+        List<String> members,
+        java.util.function.Consumer<VerifyReport> done) {
+      super(id, deadlineNanos);
+      this.layout = layout;
+      this.members = members;
+      this.done = done;
+    }
+
+    void unreachable(String id) {
+      boolean complete;
+      synchronized (this) {
+        unreachable.add(id);
+        complete = isComplete();
+      }
+      if (complete && finish()) {
+        done.accept(report());
+      }
+    }
+
+    @Override
+    void onDigestReply(String from, DigestReply reply) {
+      boolean complete;
+      synchronized (this) {
+        if (!members.contains(from)) {
+          return;
+        }
+        long[] d = digests.computeIfAbsent(from, k -> new long[SLOT_COUNT]);
+        int[] slots = reply.slots();
+        for (int i = 0; i < slots.length && i < reply.digests().length; i++) {
+          if (slots[i] >= 0 && slots[i] < SLOT_COUNT) {
+            d[slots[i]] = reply.digests()[i];
+          }
+        }
+        received.merge(from, slots.length, Integer::sum);
+        complete = isComplete();
+      }
+      if (complete && finish()) {
+        done.accept(report());
+      }
+    }
+
+    private boolean isComplete() {
+      for (String id : members) {
+        if (!unreachable.contains(id) && received.getOrDefault(id, 0) < SLOT_COUNT) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    void onTimeout() {
+      if (finish()) {
+        synchronized (this) {
+          for (String id : members) {
+            if (!unreachable.contains(id) && received.getOrDefault(id, 0) < SLOT_COUNT) {
+              unreachable.add(id);
+            }
+          }
+        }
+        done.accept(report());
+      }
+    }
+
+    @Override
+    void onWrongEpoch(String from, long epoch) {
+      // One batch met the member on another epoch: its copies cannot be judged by our layout.
+      synchronized (this) {
+        if (unreachable.contains(from) || !members.contains(from)) {
+          return;
+        }
+      }
+      unreachable(from);
+    }
+
+    @Override
+    void answerEpochError(String from, long epoch) {}
+
+    private synchronized VerifyReport report() {
+      int missing = 0;
+      int stale = 0;
+      int misplaced = 0;
+      List<String> problems = new ArrayList<>();
+      ConsistentHashRing serving = layout.serving();
+      ConsistentHashRing target = layout.target();
+      List<String> holders = new ArrayList<>();
+      for (int slot = 0; slot < SLOT_COUNT; slot++) {
+        holders.clear();
+        for (String id : members) {
+          if (serving.rankOf(serving.memberIndex(id), slot) >= 0
+              || (target != null && target.rankOf(target.memberIndex(id), slot) >= 0)) {
+            holders.add(id);
+          }
+        }
+        long reference = 0;
+        boolean differ = false;
+        boolean someEmpty = false;
+        boolean someFull = false;
+        for (String id : holders) {
+          long[] d = digests.get(id);
+          if (d == null || unreachable.contains(id)) {
+            continue;
+          }
+          if (d[slot] == 0) {
+            someEmpty = true;
+          } else if (!someFull) {
+            someFull = true;
+            reference = d[slot];
+          } else if (d[slot] != reference) {
+            differ = true;
+          }
+        }
+        if (someEmpty && someFull) {
+          for (String id : holders) {
+            long[] d = digests.get(id);
+            if (d != null && !unreachable.contains(id) && d[slot] == 0) {
+              missing++;
+              note(problems, "slot " + slot + ": the copy on " + id + " is missing");
+            }
+          }
+        }
+        if (differ) {
+          stale++;
+          note(problems, "slot " + slot + ": copies differ");
+        }
+        for (Map.Entry<String, long[]> e : digests.entrySet()) {
+          if (!holders.contains(e.getKey()) && e.getValue()[slot] != 0) {
+            misplaced++;
+            note(problems, "slot " + slot + ": " + e.getKey() + " holds entries but no copy");
+          }
+        }
+      }
+      return new VerifyReport(
+          serving.epoch(), members.size(), unreachable, SLOT_COUNT, missing, stale, misplaced,
+          problems);
+    }
+
+    private void note(List<String> problems, String line) {
+      if (problems.size() < MAX_PROBLEMS) {
+        problems.add(line);
+      }
+    }
+  }
+
   private final class FlushCall extends Pending {
     private final List<String> waiting;
     private final ReplySink sink;

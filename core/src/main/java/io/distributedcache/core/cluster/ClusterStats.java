@@ -23,6 +23,15 @@ public final class ClusterStats {
   /** Writes answered with an unknown outcome (level not confirmed in time). */
   public final LongAdder unknownOutcomes = new LongAdder();
 
+  /** Rings installed after the first (layout changes applied from the control plane). */
+  public final LongAdder ringChanges = new LongAdder();
+
+  /** Slots pulled for a rebalance. */
+  public final LongAdder slotsPulled = new LongAdder();
+
+  /** Keys removed because this node stopped holding their slot. */
+  public final LongAdder keysDropped = new LongAdder();
+
   /** Reads that ran out of time. */
   public final LongAdder timeouts = new LongAdder();
 

@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Where each of the 16384 key slots lives: an immutable snapshot of the consistent-hash ring for one
@@ -22,17 +25,25 @@ import java.util.Objects;
  *   <li>Each member owns {@code virtualNodesPerMember} points on a ring of unsigned 64-bit
  *       positions: virtual node {@code i} of member {@code m} sits at {@code XXH64(UTF-8(m.id() +
  *       "#" + i))}, seed 0, {@code i} written in decimal ({@link StableHash}).
- *   <li>Slot {@code s} sits at {@code XXH64(s as 4 big-endian bytes)}, seed 0 ({@link
- *       StableHash#int32}); slot 0 is the bytes {@code 00 00 00 00}, slot 16383 is {@code 00 00 3F
- *       FF}.
+ *   <li>Slot {@code s} sits at position {@code s * 2^64 / 16384} ({@code s << 50}): the slots
+ *       are evenly spaced around the ring in order, so runs of neighbouring slots share a
+ *       preference list (contiguous ranges, as Redis Cluster clients expect).
  *   <li>A slot's preference list is the first {@code min(replicationFactor, memberCount)} distinct
  *       members met walking clockwise (increasing unsigned position, wrapping from {@code 2^64-1} to
  *       0) from the slot's position, starting with a virtual node at exactly that position. Virtual
  *       nodes at the same position are met in member-id order, then index order. The first member
  *       of the list is the slot's primary, the others its replicas in rank order.
+ *   <li>Members may be <em>demoted</em> (failed nodes, see {@code control.ClusterMetadata}): in
+ *       each list the demoted members move to the end, the others keeping their relative order and
+ *       the demoted ones theirs. A failed primary's slots thus get the next live member as
+ *       primary, while the failed member stays in the list as a (missing) copy, so no slot changes
+ *       hands and no data moves; when it recovers, the same lists come back. A list whose members
+ *       are all demoted keeps its order. Demotion never changes which members hold a slot, only
+ *       their ranks.
  * </ol>
  *
- * Only member ids, the virtual-node count and the replication factor decide placement: never
+ * Only member ids, the demoted ids, the virtual-node count and the replication factor decide
+ * placement: never
  * addresses, the order members were listed in, the epoch, {@code hashCode()} or anything seeded per
  * process, so every node, build and JVM computes the same lists (seed bug 5). Members are kept sorted
  * by {@link String#compareTo} of their ids (byte order for ASCII ids); a member's <em>index</em> is
@@ -48,9 +59,9 @@ import java.util.Objects;
  *       number of slots ({@code 16384 / members}) and the idlest of at least 0.65x; with
  *       replication factor 3 the busiest member holds copies of at most 1.24x the mean and the
  *       idlest at least 0.76x. The test asserts 1.55 / 0.58 and 1.30 / 0.70. For the three-member
- *       test-vector ring the primaries split 5141 / 4603 / 6640 (max/mean 1.22). The spread comes
- *       from the arc lengths of 150 random points per member (about 8% standard deviation) and from
- *       sampling those arcs with 16384 hashed slot positions; more virtual nodes narrow the first.
+ *       test-vector ring the primaries split 5130 / 4654 / 6600 (max/mean 1.21). The spread comes
+ *       from the arc lengths of 150 random points per member (about 8% standard deviation); more
+ *       virtual nodes narrow it. The 3-member layout forms 298 contiguous slot ranges.
  *   <li><b>Movement</b> ({@code RingMovementPropertyTest}): adding one member moves a slot's primary
  *       only to the new member, and changes a slot's preference list only if the new member enters
  *       it (the old list keeps its order, loses its last member and gains the new one at some rank).
@@ -70,12 +81,12 @@ import java.util.Objects;
  * two JVMs with different hashing-related settings agree with those literals. Some of them:
  *
  * <pre>
- *   slot     0 -> n1, n2, n3        slot  5461 -> n3, n1, n2
- *   slot     1 -> n1, n3, n2        slot 16383 -> n3, n1, n2
- *   slot   100 -> n3, n1, n2        key "foo" (slot 12182) -> n2, n1, n3
- *   placementDigest  = 0xa9fada1743458dee
+ *   slot     0 -> n3, n2, n1        slot  5461 -> n3, n2, n1
+ *   slot  8191 -> n1, n2, n3        slot 16383 -> n3, n2, n1
+ *   slot   100 -> n2, n1, n3        key "foo" (slot 12182) -> n2, n1, n3
+ *   placementDigest  = 0xb9351a6166eb10a2
  *   membershipDigest = 0x3578b49bb5514064
- *   XXH64("n1#0") = 0xd894fa02c36ac9de, XXH64(slot 0) = 0x3aefa6fd5cf2deb4
+ *   XXH64("n1#0") = 0xd894fa02c36ac9de, position of slot 1 = 0x0004000000000000
  * </pre>
  *
  * A change to any of the encodings above changes those values: it is a breaking change of the
@@ -124,12 +135,19 @@ public final class ConsistentHashRing {
   private final long membershipDigest;
   private final long placementDigest;
 
+  /** {@code demoted[m]} is whether member index {@code m} is demoted. */
+  private final boolean[] demoted;
+
+  /** The demoted ids in id order, unmodifiable. */
+  private final Set<String> demotedIds;
+
   private ConsistentHashRing(
       long epoch,
       Member[] members,
       int virtualNodesPerMember,
       int configuredReplicationFactor,
-      int[] preferences) {
+      int[] preferences,
+      boolean[] demoted) {
     this.epoch = epoch;
     this.members = members;
     this.memberList = List.of(members);
@@ -141,12 +159,20 @@ public final class ConsistentHashRing {
     this.configuredReplicationFactor = configuredReplicationFactor;
     this.replicationFactor = Math.min(configuredReplicationFactor, members.length);
     this.preferences = preferences;
+    this.demoted = demoted;
+    Set<String> demotedInOrder = new LinkedHashSet<>();
+    for (int i = 0; i < members.length; i++) {
+      if (demoted[i]) {
+        demotedInOrder.add(ids[i]);
+      }
+    }
+    this.demotedIds = Collections.unmodifiableSet(demotedInOrder);
     this.primarySlots = slotsByMember(preferences, members.length, replicationFactor, 1);
     this.replicatedSlots =
         slotsByMember(preferences, members.length, replicationFactor, replicationFactor);
     this.membershipDigest =
         membershipDigest(members, virtualNodesPerMember, configuredReplicationFactor);
-    this.placementDigest = placementDigest(ids, preferences, replicationFactor);
+    this.placementDigest = placementDigest(ids, preferences, replicationFactor, demoted);
   }
 
   /**
@@ -168,6 +194,33 @@ public final class ConsistentHashRing {
    */
   public static ConsistentHashRing build(
       long epoch, List<Member> members, int virtualNodesPerMember, int replicationFactor) {
+    return build(epoch, members, virtualNodesPerMember, replicationFactor, Set.of());
+  }
+
+  /**
+   * Builds the ring for a membership in which the members named by {@code demotedIds} are demoted:
+   * placement is computed exactly as by {@link #build(long, List, int, int)}, then in each slot's
+   * preference list the demoted members move to the end, every other member and every demoted one
+   * keeping its relative order (a stable partition). A list whose members are all demoted is
+   * unchanged. Every lookup ({@link #primaryIndex}, {@link #preference}, {@link #rankOf}, {@link
+   * #slotsPrimaryOn}, ...) and {@link #placementDigest()} reflect the reordered lists; the set of
+   * members holding each slot is the same as without demotion.
+   *
+   * <p>Same threading and cost as {@link #build(long, List, int, int)}, plus one pass over the
+   * table when something is demoted.
+   *
+   * @param demotedIds ids of members to demote, each of them a member; may be empty
+   * @throws IllegalArgumentException as {@link #build(long, List, int, int)}, or if a demoted id is
+   *     not the id of a member
+   * @throws NullPointerException if an argument or an element is null
+   */
+  public static ConsistentHashRing build(
+      long epoch,
+      List<Member> members,
+      int virtualNodesPerMember,
+      int replicationFactor,
+      Set<String> demotedIds) {
+    Objects.requireNonNull(demotedIds, "demotedIds");
     if (epoch < 0) {
       throw new IllegalArgumentException("epoch must be >= 0: " + epoch);
     }
@@ -194,10 +247,60 @@ public final class ConsistentHashRing {
     }
     Member.checkDistinct(members);
     Arrays.sort(sorted, Comparator.comparing(Member::id));
+    boolean[] demoted = new boolean[sorted.length];
+    for (String id : demotedIds) {
+      int index = indexOf(sorted, Objects.requireNonNull(id, "demoted id"));
+      if (index < 0) {
+        throw new IllegalArgumentException("demoted id '" + id + "' is not a member");
+      }
+      demoted[index] = true;
+    }
     int rf = Math.min(replicationFactor, sorted.length);
     int[] preferences = computePreferences(sorted, virtualNodesPerMember, rf);
+    if (!demotedIds.isEmpty()) {
+      demoteToTheEnd(preferences, rf, demoted);
+    }
     return new ConsistentHashRing(
-        epoch, sorted, virtualNodesPerMember, replicationFactor, preferences);
+        epoch, sorted, virtualNodesPerMember, replicationFactor, preferences, demoted);
+  }
+
+  /** Binary search by id in members sorted by id. */
+  private static int indexOf(Member[] sortedById, String id) {
+    int low = 0;
+    int high = sortedById.length - 1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      int cmp = sortedById[mid].id().compareTo(id);
+      if (cmp < 0) {
+        low = mid + 1;
+      } else if (cmp > 0) {
+        high = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Stable partition of every list: live members first, then demoted ones. When all members of a
+   * list are demoted the partition leaves it as it was, which is the documented rule.
+   */
+  private static void demoteToTheEnd(int[] preferences, int rf, boolean[] demoted) {
+    int[] tail = new int[rf];
+    for (int base = 0; base < preferences.length; base += rf) {
+      int live = 0;
+      int dead = 0;
+      for (int rank = 0; rank < rf; rank++) {
+        int member = preferences[base + rank];
+        if (demoted[member]) {
+          tail[dead++] = member;
+        } else {
+          preferences[base + live++] = member;
+        }
+      }
+      System.arraycopy(tail, 0, preferences, base + live, dead);
+    }
   }
 
   /** One point on the ring; only lives during {@link #build}. */
@@ -250,9 +353,15 @@ public final class ConsistentHashRing {
     return preferences;
   }
 
-  /** The ring position of {@code slot}: XXH64 of its 4 big-endian bytes. */
+  /**
+   * The ring position of {@code slot}: {@code slot * 2^64 / 16384}, the slots evenly spaced in
+   * order. Neighbouring slots thus fall on the same arc between two virtual nodes and share a
+   * preference list, so the layout is a few hundred contiguous slot ranges (what {@code CLUSTER
+   * SLOTS} reports: about 450 ranges for 3 members), not one range per slot as hashed positions
+   * gave; and each member's share is the total length of its arcs, without sampling noise.
+   */
   static long slotPosition(int slot) {
-    return StableHash.int32(slot);
+    return (long) slot << (Long.SIZE - 14);
   }
 
   /** Index of the first position {@code >= target} (unsigned), or 0 if there is none (wrap). */
@@ -321,9 +430,13 @@ public final class ConsistentHashRing {
 
   /**
    * The layout: the effective replication factor, then for each slot from 0 and each rank from 0
-   * the member's id as UTF-8 length then bytes. Ints are 4 bytes big-endian.
+   * the member's id as UTF-8 length then bytes; then, only when some member is demoted, the number
+   * of demoted members and their ids (UTF-8 length then bytes) in id order. Ints are 4 bytes
+   * big-endian. Without demotion the layout, and so every pinned digest, is what it always was;
+   * with it, the digest differs even where reordering left every list unchanged (all members of
+   * every list demoted), because the demotion itself changes what a node must do with a slot.
    */
-  static long placementDigest(String[] ids, int[] preferences, int rf) {
+  static long placementDigest(String[] ids, int[] preferences, int rf, boolean[] demoted) {
     byte[][] idBytes = new byte[ids.length][];
     for (int i = 0; i < ids.length; i++) {
       idBytes[i] = ids[i].getBytes(StandardCharsets.UTF_8);
@@ -332,10 +445,28 @@ public final class ConsistentHashRing {
     for (int member : preferences) {
       size += 4 + idBytes[member].length;
     }
+    int demotedCount = 0;
+    for (int i = 0; i < ids.length; i++) {
+      if (demoted[i]) {
+        demotedCount++;
+        size += 4 + idBytes[i].length;
+      }
+    }
+    if (demotedCount > 0) {
+      size += 4;
+    }
     ByteBuffer out = ByteBuffer.allocate(size);
     out.putInt(rf);
     for (int member : preferences) {
       out.putInt(idBytes[member].length).put(idBytes[member]);
+    }
+    if (demotedCount > 0) {
+      out.putInt(demotedCount);
+      for (int i = 0; i < ids.length; i++) {
+        if (demoted[i]) {
+          out.putInt(idBytes[i].length).put(idBytes[i]);
+        }
+      }
     }
     return StableHash.bytes(out.array());
   }
@@ -374,6 +505,21 @@ public final class ConsistentHashRing {
   public int memberIndex(String id) {
     int index = Arrays.binarySearch(ids, id);
     return index >= 0 ? index : -1;
+  }
+
+  /**
+   * Whether the member at {@code memberIndex} is demoted: it keeps its copies but sits after every
+   * live member of each preference list it is in. Does not allocate.
+   *
+   * @throws IndexOutOfBoundsException unless {@code 0 <= memberIndex < memberCount()}
+   */
+  public boolean isDemoted(int memberIndex) {
+    return demoted[memberIndex];
+  }
+
+  /** The ids of the demoted members, in id order; unmodifiable, empty if none is demoted. */
+  public Set<String> demotedIds() {
+    return demotedIds;
   }
 
   /**
@@ -501,23 +647,29 @@ public final class ConsistentHashRing {
 
   /**
    * A stable 64-bit digest of the configuration: the members (id, host, port) in id order, the
-   * virtual-node count and the configured replication factor, but not the epoch. Two nodes
-   * configured alike get equal digests on any JVM; a node can compare it with a peer's to detect a
-   * different {@code --members} list early.
+   * virtual-node count and the configured replication factor, but not the epoch nor the demoted
+   * members (failure is a state, not configuration; {@link #placementDigest()} covers it). Two
+   * nodes configured alike get equal digests on any JVM; a node can compare it with a peer's to
+   * detect a different {@code --members} list early.
    */
   public long membershipDigest() {
     return membershipDigest;
   }
 
   /**
-   * A stable 64-bit digest of all 16384 preference lists (by member id, in rank order). Equal
-   * digests mean equal placement; unlike {@link #membershipDigest()} it ignores addresses.
+   * A stable 64-bit digest of all 16384 preference lists (by member id, in rank order) and of the
+   * demoted ids. Equal digests mean equal placement; unlike {@link #membershipDigest()} it ignores
+   * addresses. With nothing demoted it is the digest of the lists alone, as pinned by the test
+   * vectors.
    */
   public long placementDigest() {
     return placementDigest;
   }
 
-  /** Epoch, replication, virtual nodes, digests and each member's primary and replicated slots. */
+  /**
+   * Epoch, replication, virtual nodes, digests, each member's primary and replicated slots (the
+   * first 16 members), and the demoted ids if any.
+   */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(64 + 48 * Math.min(members.length, 16));
@@ -549,7 +701,11 @@ public final class ConsistentHashRing {
     if (shown < members.length) {
       sb.append(", ... ").append(members.length - shown).append(" more");
     }
-    return sb.append("]}").toString();
+    sb.append(']');
+    if (!demotedIds.isEmpty()) {
+      sb.append(", demoted=").append(demotedIds);
+    }
+    return sb.append('}').toString();
   }
 
   private static String hex(long value) {

@@ -34,6 +34,11 @@ public final class ClientSession {
   private volatile String lastCommand = "NULL";
   private boolean closeAfterReply;
 
+  // Redis Cluster client state (RedisClusterCommands): event-loop confined like closeAfterReply.
+  private boolean clusterMode;
+  private boolean readOnly;
+  private boolean asking;
+
   private final ClusterSession cluster;
 
   ClientSession(
@@ -130,6 +135,42 @@ public final class ClientSession {
 
   boolean shouldCloseAfterReply() {
     return closeAfterReply;
+  }
+
+  /**
+   * Whether this connection behaves as a Redis Cluster client: it has sent a {@code CLUSTER}
+   * subcommand, {@code READONLY} or {@code READWRITE}. Only such connections get {@code -MOVED}
+   * redirections; plain clients are served by forwarding.
+   */
+  public boolean clusterMode() {
+    return clusterMode;
+  }
+
+  /** Puts the connection in cluster mode for the rest of its life. */
+  public void enterClusterMode() {
+    this.clusterMode = true;
+  }
+
+  /** Whether {@code READONLY} is on: reads of slots this node holds a copy of are served here. */
+  public boolean readOnly() {
+    return readOnly;
+  }
+
+  /** {@code READONLY} ({@code true}) or {@code READWRITE} ({@code false}). */
+  public void readOnly(boolean value) {
+    this.readOnly = value;
+  }
+
+  /** Sets the one-shot {@code ASKING} flag, which the next command consumes. */
+  public void asking(boolean value) {
+    this.asking = value;
+  }
+
+  /** Returns the {@code ASKING} flag and clears it (called once per command, before it runs). */
+  public boolean takeAsking() {
+    boolean value = asking;
+    asking = false;
+    return value;
   }
 
   /**

@@ -37,6 +37,8 @@ public final class NodeContext {
   private volatile int boundPort;
   private volatile int ioThreads;
   private volatile ClusterNode cluster;
+  private volatile ClusterTopology topology;
+  private volatile ClusterAdmin admin;
   private volatile ConsistencyLevel defaultConsistency = ConsistencyLevel.QUORUM;
   private volatile Supplier<Map<String, Object>> peerFigures = Map::of;
 
@@ -62,6 +64,29 @@ public final class NodeContext {
   /** The cluster this node is a member of, or {@code null} when it runs alone. */
   public ClusterNode cluster() {
     return cluster;
+  }
+
+  /**
+   * The cluster layout for the Redis Cluster commands, or {@code null} when the node runs alone
+   * (those commands then answer that cluster support is disabled, as Redis does).
+   */
+  public ClusterTopology topology() {
+    return topology;
+  }
+
+  /** Sets the layout the Redis Cluster commands report; called once while the server starts. */
+  public void topology(ClusterTopology clusterTopology) {
+    this.topology = clusterTopology;
+  }
+
+  /** The control plane's admin side, or {@code null} when the node runs alone. */
+  public ClusterAdmin admin() {
+    return admin;
+  }
+
+  /** Sets the control plane's admin side; called once while the server starts. */
+  public void admin(ClusterAdmin clusterAdmin) {
+    this.admin = clusterAdmin;
   }
 
   /**

@@ -12,6 +12,7 @@ import io.distributedcache.resp.codec.RespWriter;
 import io.distributedcache.resp.command.Args;
 import io.distributedcache.resp.command.CommandKeys;
 import io.distributedcache.resp.command.CommandSpec;
+import io.distributedcache.resp.command.RedisClusterCommands;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -139,6 +140,13 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       w.error(out, "NOAUTH Authentication required.");
     } else {
       session.commandStarted(spec.name(), node.ticker().read());
+      // Redis Cluster clients are sent to the slot's primary instead (-MOVED); see there.
+      if (RedisClusterCommands.redirected(node, session, spec, args, out)) {
+        return;
+      }
+      if (routeVerify(ctx, spec, args, out)) {
+        return;
+      }
       ClusterNode cluster = node.cluster();
       if (cluster != null && routeToCluster(ctx, cluster, spec, args, out)) {
         return;
@@ -165,6 +173,84 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       pending = null;
       unflushed = true;
     }
+  }
+
+  /**
+   * {@code CLUSTER VERIFY} asks every member for its digests, so it answers later, like a keyed
+   * command: the connection waits for it in order. Returns false for anything else.
+   */
+  private boolean routeVerify(
+      ChannelHandlerContext ctx, CommandSpec spec, byte[][] args, ByteBuf out) {
+    ClusterAdmin admin = node.admin();
+    if (admin == null
+        || args.length != 2
+        || !spec.name().equals("cluster")
+        || !Args.is(args[1], "VERIFY")) {
+      return false;
+    }
+    session.enterClusterMode();
+    ReplySink sink = awaitReply(ctx);
+    try {
+      admin.verify(report -> sink.reply(verifyReply(report)));
+    } finally {
+      submitting = false;
+    }
+    takeImmediateReply(out);
+    return true;
+  }
+
+  /**
+   * Makes the connection wait for one answer that comes later (from a peer or a timer), and
+   * returns where that answer goes: written on the event loop in order. The caller submits the
+   * request, clears {@code submitting} and then calls {@link #takeImmediateReply}, because an
+   * answer may also come at once, on this thread.
+   */
+  private ReplySink awaitReply(ChannelHandlerContext ctx) {
+    awaitingCluster = true;
+    submitting = true;
+    return reply -> {
+      if (ctx.executor().inEventLoop()) {
+        clusterReplied(ctx, reply);
+      } else {
+        ctx.executor().execute(() -> clusterReplied(ctx, reply));
+      }
+    };
+  }
+
+  /** Writes an answer that arrived while the request was being submitted. */
+  private void takeImmediateReply(ByteBuf out) {
+    if (immediateReply != null) {
+      byte[] reply = immediateReply;
+      immediateReply = null;
+      awaitingCluster = false;
+      out.writeBytes(reply);
+    }
+  }
+
+  /** The verification as a bulk string of {@code name:value} lines, as CLUSTER INFO writes. */
+  private static byte[] verifyReply(io.distributedcache.core.cluster.VerifyReport report) {
+    StringBuilder text = new StringBuilder();
+    text.append("verify_result:").append(report.healthy() ? "ok" : "problems").append("\r\n");
+    text.append("epoch:").append(report.epoch()).append("\r\n");
+    text.append("members_checked:").append(report.members() - report.unreachable().size())
+        .append("\r\n");
+    text.append("members_unreachable:").append(String.join(",", report.unreachable()))
+        .append("\r\n");
+    text.append("slots_checked:").append(report.slotsChecked()).append("\r\n");
+    text.append("copies_missing:").append(report.missing()).append("\r\n");
+    text.append("slots_stale:").append(report.stale()).append("\r\n");
+    text.append("copies_misplaced:").append(report.misplaced()).append("\r\n");
+    for (String problem : report.problems()) {
+      text.append("problem:").append(problem).append("\r\n");
+    }
+    byte[] body = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] head = ("$" + body.length + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] reply = new byte[head.length + body.length + 2];
+    System.arraycopy(head, 0, reply, 0, head.length);
+    System.arraycopy(body, 0, reply, head.length, body.length);
+    reply[reply.length - 2] = '\r';
+    reply[reply.length - 1] = '\n';
+    return reply;
   }
 
   /**
@@ -195,16 +281,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       }
     }
     node.stats().clusterRequests.increment();
-    awaitingCluster = true;
-    submitting = true;
-    ReplySink sink =
-        reply -> {
-          if (ctx.executor().inEventLoop()) {
-            clusterReplied(ctx, reply);
-          } else {
-            ctx.executor().execute(() -> clusterReplied(ctx, reply));
-          }
-        };
+    ReplySink sink = awaitReply(ctx);
     try {
       if (flush) {
         cluster.flushAll(sink);
@@ -223,12 +300,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     } finally {
       submitting = false;
     }
-    if (immediateReply != null) {
-      byte[] reply = immediateReply;
-      immediateReply = null;
-      awaitingCluster = false;
-      out.writeBytes(reply);
-    }
+    takeImmediateReply(out);
     return true;
   }
 

@@ -17,7 +17,7 @@ import java.util.Objects;
  * The binary peer-to-peer wire format: turns an {@link Envelope} into the payload of one frame and
  * back. Sans-I/O: the transport adds the frame's length prefix and moves the bytes.
  *
- * <h2>Wire format, version 1</h2>
+ * <h2>Wire format, version 2</h2>
  *
  * Everything is big-endian. {@code u8} is one unsigned byte, {@code i32}/{@code i64} are two's
  * complement. {@code bytes} is an {@code i32} length followed by that many bytes; {@code bytes?} is
@@ -26,7 +26,7 @@ import java.util.Objects;
  * is:
  *
  * <pre>
- *   u8  formatVersion      always 1 for this layout; anything else is refused
+ *   u8  formatVersion      always 2 for this layout; anything else is refused
  *   u8  type               see the table below
  *   i64 epoch              Envelope.epoch: the sender's ring epoch
  *   i64 version            Envelope.version: the sender's HLC reading
@@ -36,7 +36,8 @@ import java.util.Objects;
  *
  * <pre>
  *   type message         slot  body
- *    1   Hello           -1    string nodeId, i64 membershipDigest
+ *    1   Hello           -1    string nodeId, string clusterName, i64 bootstrapDigest,
+ *                              string advertisedHost, i32 advertisedClusterPort (0..65535)
  *    2   Execute         slot  i64 requestId, u8 level, i32 protocol, u8 write,
  *                              list&lt;bytes&gt; args, list&lt;i64&gt; minVersions
  *    3   ExecuteReply    slot  i64 requestId, u8 status, bytes reply, list&lt;i64&gt; keyVersions,
@@ -53,6 +54,7 @@ import java.util.Objects;
  *   12   Flush           -1    i64 requestId
  *   13   FlushAck        -1    i64 requestId
  *   14   WrongEpoch      -1    i64 requestId, i64 epoch
+ *   15   ControlFrame    -1    bytes payload (at most ControlFrame.MAX_PAYLOAD_BYTES, 16 MiB)
  *
  *   entry (StateEntry) = bytes key, bytes? value, i64 version (&gt;= 0),
  *                        i64 remainingTtlNanos (&gt;= 0, or -1 for no TTL)
@@ -65,7 +67,10 @@ import java.util.Objects;
  * that no two nodes' clocks are ever compared (seed bug 1).
  *
  * <p>Compatibility rule: type codes and field order are never changed in place; a change of layout
- * gets a new {@code formatVersion}. Golden bytes in {@code PeerCodecTest} pin version 1.
+ * gets a new {@code formatVersion}. Golden bytes in {@code PeerCodecTest} pin version 2. Version 2
+ * differs from version 1 in the Hello (version 1 carried only {@code string nodeId, i64
+ * membershipDigest}) and in type 15; a node decodes only its own version, so a version 1 node and a
+ * version 2 node refuse each other's Hello with "unsupported format version".
  *
  * <h2>Limits</h2>
  *
@@ -84,7 +89,7 @@ import java.util.Objects;
 public final class PeerCodec {
 
   /** The layout described in the class comment. */
-  public static final int FORMAT_VERSION = 1;
+  public static final int FORMAT_VERSION = 2;
 
   /** The largest payload either side accepts: 1 GiB. */
   public static final int MAX_FRAME_BYTES = 1 << 30;
@@ -110,6 +115,7 @@ public final class PeerCodec {
   private static final int FLUSH = 12;
   private static final int FLUSH_ACK = 13;
   private static final int WRONG_EPOCH = 14;
+  private static final int CONTROL_FRAME = 15;
 
   /** The smallest encoding of each list element kind, to check counts before allocating. */
   private static final int BYTES_MIN = 4;
@@ -196,7 +202,7 @@ public final class PeerCodec {
           0, "unsupported format version " + format + " (this node speaks " + FORMAT_VERSION + ")");
     }
     int type = in.u8("message type");
-    if (type < HELLO || type > WRONG_EPOCH) {
+    if (type < HELLO || type > CONTROL_FRAME) {
       throw in.error(1, "unknown message type " + type);
     }
     long epoch = in.i64("epoch");
@@ -273,6 +279,8 @@ public final class PeerCodec {
       return FLUSH_ACK;
     } else if (body instanceof WrongEpoch) {
       return WRONG_EPOCH;
+    } else if (body instanceof ControlFrame) {
+      return CONTROL_FRAME;
     }
     throw new IllegalStateException("no type code for " + body.getClass());
   }
@@ -281,7 +289,10 @@ public final class PeerCodec {
   private static void writeBody(Writer w, PeerMessage body) {
     if (body instanceof Hello m) {
       w.string(m.nodeId());
-      w.i64(m.membershipDigest());
+      w.string(m.clusterName());
+      w.i64(m.bootstrapDigest());
+      w.string(m.advertisedHost());
+      w.i32(m.advertisedClusterPort());
     } else if (body instanceof Execute m) {
       w.i64(m.requestId());
       w.u8(m.level().ordinal());
@@ -335,6 +346,8 @@ public final class PeerCodec {
     } else if (body instanceof WrongEpoch m) {
       w.i64(m.requestId());
       w.i64(m.epoch());
+    } else if (body instanceof ControlFrame m) {
+      w.bytes(m.sharedPayload());
     } else {
       throw new IllegalStateException("no encoding for " + body.getClass());
     }
@@ -343,7 +356,16 @@ public final class PeerCodec {
   private static PeerMessage readBody(Reader in, int type, int slot) {
     switch (type) {
       case HELLO:
-        return new Hello(in.string("nodeId"), in.i64("membershipDigest"));
+        {
+          String nodeId = in.string("nodeId");
+          String clusterName = in.string("clusterName");
+          long bootstrapDigest = in.i64("bootstrapDigest");
+          String advertisedHost = in.string("advertisedHost");
+          int advertisedClusterPort = in.i32("advertisedClusterPort");
+          // An out-of-range port is refused by the record, which names the field.
+          return new Hello(
+              nodeId, clusterName, bootstrapDigest, advertisedHost, advertisedClusterPort);
+        }
       case EXECUTE:
         {
           long requestId = in.i64("requestId");
@@ -418,6 +440,9 @@ public final class PeerCodec {
         return new FlushAck(in.i64("requestId"));
       case WRONG_EPOCH:
         return new WrongEpoch(in.i64("requestId"), in.i64("epoch"));
+      case CONTROL_FRAME:
+        return new ControlFrame(
+            in.boundedBytes("control frame payload", ControlFrame.MAX_PAYLOAD_BYTES));
       default:
         throw new IllegalStateException("type checked before: " + type);
     }
@@ -698,6 +723,11 @@ public final class PeerCodec {
       if (n < 0) {
         throw error(at, what + " length is negative: " + n);
       }
+      return take(at, n, what);
+    }
+
+    /** The next {@code n >= 0} bytes, whose length field was at {@code at}. */
+    private byte[] take(int at, int n, String what) {
       if (n > remaining()) {
         throw error(
             at, "truncated frame: " + what + " of " + n + " bytes but " + remaining() + " remain");
@@ -705,6 +735,22 @@ public final class PeerCodec {
       byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
       pos += n;
       return b;
+    }
+
+    /**
+     * A byte string of at most {@code maxBytes}; a longer claimed length is refused before the
+     * bytes are looked for, so the complaint names the limit rather than a truncation.
+     */
+    byte[] boundedBytes(String what, int maxBytes) {
+      int at = offset();
+      int n = i32(what + " length");
+      if (n < 0) {
+        throw error(at, what + " length is negative: " + n);
+      }
+      if (n > maxBytes) {
+        throw error(at, what + " of " + n + " bytes exceeds the maximum of " + maxBytes);
+      }
+      return take(at, n, what);
     }
 
     String string(String what) {

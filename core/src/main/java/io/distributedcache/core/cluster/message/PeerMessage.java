@@ -22,7 +22,8 @@ public sealed interface PeerMessage
         SyncReply,
         Flush,
         FlushAck,
-        WrongEpoch {
+        WrongEpoch,
+        ControlFrame {
 
   /** The slot this message is about, or -1. */
   default int slot() {

@@ -114,7 +114,7 @@ class PeerCodecRobustnessTest {
           if (garbage.length >= 2 && r.nextBoolean()) {
             // A plausible header, so that garbage reaches the bodies of every type.
             garbage[0] = PeerCodec.FORMAT_VERSION;
-            garbage[1] = (byte) (1 + r.nextInt(14));
+            garbage[1] = (byte) (1 + r.nextInt(15));
           }
           return garbage;
         });
@@ -137,10 +137,11 @@ class PeerCodecRobustnessTest {
       new DigestReply(1, new int[0], new long[0]),
       new SyncRequest(1, new int[0]),
       new ExecuteReply(1, 2, ExecuteReply.Status.OK, new byte[0], new long[0], List.of()),
+      new ControlFrame(new byte[0]),
     };
     for (PeerMessage body : oneList) {
       byte[] frame = PeerCodec.encode(new Envelope(0, 0, body));
-      // Each of these ends with a count of 0: make it claim Integer.MAX_VALUE elements.
+      // Each of these ends with a count (or length) of 0: make it claim Integer.MAX_VALUE.
       for (int claimed : new int[] {Integer.MAX_VALUE, 1 << 30, 1 << 20}) {
         byte[] hostile = frame.clone();
         for (int i = 0; i < 4; i++) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Round trips of every message type with seeded random contents, golden bytes that pin wire format
- * version 1, and the decoder's refusals one by one.
+ * version 2, and the decoder's refusals one by one.
  *
  * <p>Case {@code i} uses seed {@code BASE_SEED + i}; a failure names its seed, and {@code
  * -Dpeer.codec.seed=<seed>} replays just that case.
@@ -83,17 +83,38 @@ class PeerCodecTest {
 
   @Test
   void goldenHello() {
-    Envelope hello = new Envelope(3, 0x0102030405060708L, new Hello("n1", 0x1122334455667788L));
+    Envelope hello =
+        new Envelope(
+            3, 0x0102030405060708L, new Hello("n1", "c", 0x1122334455667788L, "h", 7101));
     String golden =
-        "01" // format version
+        "02" // format version
             + "01" // type: Hello
             + "0000000000000003" // epoch
             + "0102030405060708" // version (HLC)
             + "ffffffff" // slot: none
             + "00000002"
             + "6e31" // nodeId "n1"
-            + "1122334455667788"; // membership digest
+            + "00000001"
+            + "63" // clusterName "c"
+            + "1122334455667788" // bootstrap digest
+            + "00000001"
+            + "68" // advertisedHost "h"
+            + "00001bbd"; // advertisedClusterPort 7101
     assertGolden(hello, golden);
+  }
+
+  @Test
+  void goldenControlFrame() {
+    Envelope control = new Envelope(0, 5, new ControlFrame(new byte[] {(byte) 0xCA, (byte) 0xFE}));
+    String golden =
+        "02" // format version
+            + "0f" // type: ControlFrame
+            + "0000000000000000" // epoch
+            + "0000000000000005" // version (HLC)
+            + "ffffffff" // slot: none
+            + "00000002"
+            + "cafe"; // payload
+    assertGolden(control, golden);
   }
 
   @Test
@@ -111,7 +132,7 @@ class PeerCodecTest {
                 new byte[][] {bytes("SET"), bytes("k"), bytes("v")},
                 new long[0]));
     String golden =
-        "01"
+        "02"
             + "02" // format version, type: Execute
             + "0000000000000001" // epoch
             + "0000000000000002" // version
@@ -145,7 +166,7 @@ class PeerCodecTest {
                     new StateEntry(bytes("x"), null, 6, 1000)),
                 true));
     String golden =
-        "01"
+        "02"
             + "04" // format version, type: Replicate
             + "0000000000000007" // epoch
             + "000000000000000a" // version
@@ -187,15 +208,17 @@ class PeerCodecTest {
   @Test
   void refusesUnknownFormatVersion() {
     byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Flush(1)));
-    frame[0] = 2;
-    assertRefused(frame, "unsupported format version 2");
+    frame[0] = 1;
+    assertRefused(frame, "unsupported format version 1", "this node speaks 2");
+    frame[0] = 3;
+    assertRefused(frame, "unsupported format version 3");
   }
 
   @Test
   void refusesUnknownType() {
     byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Flush(1)));
-    frame[1] = 15;
-    assertRefused(frame, "unknown message type 15");
+    frame[1] = 16;
+    assertRefused(frame, "unknown message type 16");
     frame[1] = 0;
     assertRefused(frame, "unknown message type 0");
     frame[1] = (byte) 0xFF;
@@ -299,6 +322,94 @@ class PeerCodecTest {
     byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Hello("ab", 1)));
     frame[PeerCodec.HEADER_BYTES + 4] = (byte) 0xC0; // an overlong encoding's lead byte
     assertRefused(frame, "nodeId is not valid UTF-8");
+  }
+
+  @Test
+  void refusesHelloFieldsOutOfRange() {
+    byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Hello("n1", "c", 1, "h", 1)));
+    int portAt = frame.length - 4;
+    setInt(frame, portAt, Hello.MAX_PORT + 1);
+    assertRefused(frame, "advertised cluster port must be in 0..65535: 65536");
+    setInt(frame, portAt, -1);
+    assertRefused(frame, "advertised cluster port");
+    setInt(frame, portAt, 0);
+    assertThat(PeerCodec.decode(frame).body()).isEqualTo(new Hello("n1", "c", 1, "h", 0));
+
+    int clusterNameAt = PeerCodec.HEADER_BYTES + 4 + 2 + 4;
+    frame[clusterNameAt] = (byte) 0xFF; // never valid in UTF-8
+    assertRefused(frame, "clusterName is not valid UTF-8");
+    setInt(frame, clusterNameAt - 4, Integer.MAX_VALUE);
+    assertRefused(frame, "truncated frame: clusterName of 2147483647 bytes");
+    setInt(frame, clusterNameAt - 4, -7);
+    assertRefused(frame, "clusterName length is negative: -7");
+  }
+
+  @Test
+  void controlFramesUpToTheMaximumRoundTrip() {
+    Random r = new Random(BASE_SEED);
+    for (int size : new int[] {0, 1, 1 << 20, ControlFrame.MAX_PAYLOAD_BYTES}) {
+      byte[] payload = new byte[size];
+      r.nextBytes(payload);
+      Envelope original = new Envelope(1, 2, new ControlFrame(payload));
+      byte[] frame = PeerCodec.encode(original);
+      assertThat(frame.length).as("size %d", size).isEqualTo(PeerCodec.HEADER_BYTES + 4 + size);
+      Envelope decoded = PeerCodec.decode(frame);
+      assertThat(decoded).as("size %d", size).isEqualTo(original);
+      assertThat(((ControlFrame) decoded.body()).payload()).isEqualTo(payload);
+    }
+  }
+
+  @Test
+  void refusesHostileControlFrameLengths() {
+    byte[] frame = PeerCodec.encode(new Envelope(0, 0, new ControlFrame(new byte[] {1, 2, 3})));
+    int lengthAt = PeerCodec.HEADER_BYTES;
+    setInt(frame, lengthAt, -1);
+    assertRefused(frame, "control frame payload length is negative: -1");
+    setInt(frame, lengthAt, Integer.MIN_VALUE);
+    assertRefused(frame, "control frame payload length is negative");
+    // Over the maximum is refused as such, before any truncation is noticed or anything allocated.
+    setInt(frame, lengthAt, ControlFrame.MAX_PAYLOAD_BYTES + 1);
+    assertRefused(frame, "control frame payload of 16777217 bytes exceeds the maximum of 16777216");
+    setInt(frame, lengthAt, Integer.MAX_VALUE);
+    assertRefused(frame, "exceeds the maximum of 16777216");
+    setInt(frame, lengthAt, 4);
+    assertRefused(frame, "truncated frame: control frame payload of 4 bytes but 3 remain");
+    setInt(frame, lengthAt, 2);
+    assertRefused(frame, "1 trailing bytes");
+
+    // A whole frame over the maximum, as a peer could send it: refused, not truncated to fit.
+    byte[] oversized = new byte[PeerCodec.HEADER_BYTES + 4 + ControlFrame.MAX_PAYLOAD_BYTES + 1];
+    System.arraycopy(frame, 0, oversized, 0, PeerCodec.HEADER_BYTES);
+    setInt(oversized, lengthAt, ControlFrame.MAX_PAYLOAD_BYTES + 1);
+    assertRefused(oversized, "exceeds the maximum of 16777216");
+  }
+
+  @Test
+  void controlFramesCopyTheirBytesAndCompareByContent() {
+    byte[] payload = {1, 2, 3};
+    ControlFrame frame = new ControlFrame(payload);
+    payload[0] = 9;
+    assertThat(frame.payload()).containsExactly(1, 2, 3);
+    frame.payload()[1] = 9;
+    assertThat(frame.payload()).containsExactly(1, 2, 3);
+    assertThat(frame.size()).isEqualTo(3);
+    assertThat(frame).isEqualTo(new ControlFrame(new byte[] {1, 2, 3}));
+    assertThat(frame).hasSameHashCodeAs(new ControlFrame(new byte[] {1, 2, 3}));
+    assertThat(frame).isNotEqualTo(new ControlFrame(new byte[] {1, 2}));
+    assertThat(frame.toString()).isEqualTo("ControlFrame[3 bytes]");
+    assertThatThrownBy(() -> new ControlFrame(new byte[ControlFrame.MAX_PAYLOAD_BYTES + 1]))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("exceeds the maximum");
+  }
+
+  @Test
+  void bootstrapDigestsOfZeroAreCompatibleWithAny() {
+    assertThat(Hello.digestsCompatible(0, 0)).isTrue();
+    assertThat(Hello.digestsCompatible(0, 42)).isTrue();
+    assertThat(Hello.digestsCompatible(42, 0)).isTrue();
+    assertThat(Hello.digestsCompatible(42, 42)).isTrue();
+    assertThat(Hello.digestsCompatible(42, 43)).isFalse();
+    assertThat(Hello.digestsCompatible(-1, Long.MIN_VALUE)).isFalse();
   }
 
   @Test

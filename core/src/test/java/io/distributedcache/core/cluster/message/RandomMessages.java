@@ -16,7 +16,7 @@ final class RandomMessages {
   /** One generator per message type; a test checks that every permitted type has one. */
   static final List<Function<Random, PeerMessage>> GENERATORS =
       List.of(
-          r -> new Hello(nodeId(r), anyLong(r)),
+          r -> new Hello(nodeId(r), nodeId(r), anyLong(r), nodeId(r), port(r)),
           r ->
               new Execute(
                   anyLong(r),
@@ -51,7 +51,8 @@ final class RandomMessages {
           r -> new SyncReply(anyLong(r), slot(r), anyLong(r), r.nextBoolean(), entries(r)),
           r -> new Flush(anyLong(r)),
           r -> new FlushAck(anyLong(r)),
-          r -> new WrongEpoch(anyLong(r), anyLong(r)));
+          r -> new WrongEpoch(anyLong(r), anyLong(r)),
+          r -> new ControlFrame(bytes(r)));
 
   private RandomMessages() {}
 
@@ -71,6 +72,15 @@ final class RandomMessages {
       case 2 -> Long.MIN_VALUE;
       case 3 -> -1;
       default -> r.nextLong();
+    };
+  }
+
+  /** 0 (no address), the extremes, and anything between. */
+  static int port(Random r) {
+    return switch (r.nextInt(4)) {
+      case 0 -> 0;
+      case 1 -> Hello.MAX_PORT;
+      default -> r.nextInt(Hello.MAX_PORT + 1);
     };
   }
 
