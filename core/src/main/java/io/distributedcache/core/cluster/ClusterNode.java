@@ -128,6 +128,9 @@ public final class ClusterNode implements PeerInbox {
    */
   private final AtomicLong nextRequestId;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+
+  /** Client requests answered {@code -TRYAGAIN}, to run again at the next tick. */
+  private final java.util.Queue<Runnable> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.concurrent.atomic.AtomicIntegerArray slotStates =
       new java.util.concurrent.atomic.AtomicIntegerArray(SLOT_COUNT);
   private final Map<String, WriteLog> writeLogs = new ConcurrentHashMap<>();
@@ -363,16 +366,50 @@ public final class ClusterNode implements PeerInbox {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(sink, "sink");
+    submitUntil(request, session, sink, ticker.read() + requestTimeoutNanos);
+  }
+
+  /**
+   * Runs the request; a {@code -TRYAGAIN} answer (the peers were on another epoch, the primary was
+   * reconciling or catching up: in every case nothing was executed) is retried at the next tick
+   * rather than handed to the client, until {@code retryDeadlineNanos}. Layout changes thus cost
+   * clients a few milliseconds, not an error.
+   */
+  private void submitUntil(
+      ClusterRequest request, ClusterSession session, ReplySink sink, long retryDeadlineNanos) {
+    ReplySink retrying =
+        reply -> {
+          if (isTryAgain(reply) && ticker.read() - retryDeadlineNanos < 0) {
+            stats.retries.increment();
+            parked.add(() -> submitUntil(request, session, sink, retryDeadlineNanos));
+          } else {
+            sink.reply(reply);
+          }
+        };
     ConsistentHashRing ring = rings.current();
     ByteKey[] keys = new ByteKey[request.keys().length];
     for (int i = 0; i < keys.length; i++) {
       keys[i] = ByteKey.of(request.keys()[i]);
     }
     if (request.write()) {
-      submitWrite(ring, request, keys, session, sink);
+      submitWrite(ring, request, keys, session, retrying);
     } else {
-      submitRead(ring, request, keys, session, sink);
+      submitRead(ring, request, keys, session, retrying);
     }
+  }
+
+  private static final byte[] TRYAGAIN = "-TRYAGAIN".getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean isTryAgain(byte[] reply) {
+    if (reply.length < TRYAGAIN.length) {
+      return false;
+    }
+    for (int i = 0; i < TRYAGAIN.length; i++) {
+      if (reply[i] != TRYAGAIN[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -1009,6 +1046,11 @@ public final class ClusterNode implements PeerInbox {
    * Never blocks.
    */
   public void tick() {
+    Runnable retry;
+    int due = parked.size();
+    for (int i = 0; i < due && (retry = parked.poll()) != null; i++) {
+      retry.run();
+    }
     long now = ticker.read();
     for (Pending p : pending.values()) {
       p.onTick(now);

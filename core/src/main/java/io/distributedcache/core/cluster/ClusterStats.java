@@ -26,6 +26,9 @@ public final class ClusterStats {
   /** Rings installed after the first (layout changes applied from the control plane). */
   public final LongAdder ringChanges = new LongAdder();
 
+  /** Client requests retried after a {@code -TRYAGAIN} (another epoch, a copy catching up). */
+  public final LongAdder retries = new LongAdder();
+
   /** Slots pulled for a rebalance. */
   public final LongAdder slotsPulled = new LongAdder();
 

@@ -191,6 +191,8 @@ public final class ServerInfo {
     line(sb, "refused_unavailable", stats.failedFast.sum());
     line(sb, "refused_catching_up", stats.notReady.sum());
     line(sb, "wrong_epoch", stats.wrongEpoch.sum());
+    line(sb, "requests_retried", stats.retries.sum());
+    line(sb, "ring_changes", stats.ringChanges.sum());
     line(sb, "replicates_applied", stats.replicatesApplied.sum());
     line(sb, "slots_synced", stats.slotsSynced.sum());
     line(sb, "keys_synced", stats.keysSynced.sum());

@@ -99,7 +99,13 @@ class RedisClusterClientsTest {
     Map<String, Long> after = cluster.commandsProcessed();
     for (String member : cluster.ids()) {
       long delta = after.get(member) - before.get(member);
-      assertThat(delta).as("commands processed by %s", member).isEqualTo(member.equals(id) ? expected : 0);
+      // A client resends a command whose answer timed out (on a loaded machine): the owner may
+      // count more than one per command, the others must count none.
+      if (member.equals(id)) {
+        assertThat(delta).as("commands processed by %s", member).isGreaterThanOrEqualTo(expected);
+      } else {
+        assertThat(delta).as("commands processed by %s", member).isZero();
+      }
     }
   }
 
