@@ -77,6 +77,13 @@ final class ClusterBoot implements AutoCloseable {
   private boolean announcedCaughtUp;
   private long announcedPulls = -1;
 
+  /** How often the node checks every copy in the cluster for the health figures. */
+  private static final long VERIFY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private long nextVerifyNanos = System.nanoTime() + VERIFY_INTERVAL_NANOS;
+  private volatile VerifyReport lastVerify;
+  private volatile long lastVerifyAtMillis;
+
   private ClusterBoot(
       ServerSettings settings,
       ClusterOptions options,
@@ -243,6 +250,15 @@ final class ClusterBoot implements AutoCloseable {
                 ring.replicatedSlotCount(self),
                 ring.primarySlotCount(self));
           }
+        }
+        long now = System.nanoTime();
+        if (now - nextVerifyNanos >= 0) {
+          nextVerifyNanos = now + VERIFY_INTERVAL_NANOS;
+          c.verify(
+              report -> {
+                lastVerify = report;
+                lastVerifyAtMillis = System.currentTimeMillis();
+              });
         }
         long pulls = c.pullsPending();
         if (pulls != announcedPulls && (pulls == 0 || announcedPulls <= 0)) {
@@ -432,7 +448,12 @@ final class ClusterBoot implements AutoCloseable {
             List.of("this node is not a member yet")));
         return;
       }
-      c.verify(done);
+      c.verify(
+          report -> {
+            lastVerify = report;
+            lastVerifyAtMillis = System.currentTimeMillis();
+            done.accept(report);
+          });
     }
 
     @Override
@@ -468,8 +489,18 @@ final class ClusterBoot implements AutoCloseable {
       ClusterNode c = cluster;
       f.put("rebalance_slots_to_pull_here", c == null ? 0 : c.pullsPending());
       f.put("rebalance_slots_pulled", c == null ? 0 : c.stats().slotsPulled.sum());
+      f.put("rebalance_keys_pulled", c == null ? 0 : c.stats().keysPulled.sum());
       f.put("rebalance_keys_dropped", c == null ? 0 : c.stats().keysDropped.sum());
       f.put("failovers_proposed", control.failoversProposed());
+      // The last periodic CLUSTER VERIFY (every minute), so health checks see misplaced or missing
+      // copies without running one.
+      VerifyReport v = lastVerify;
+      f.put("verify_last_result", v == null ? "none" : v.healthy() ? "ok" : "problems");
+      f.put("verify_last_age_seconds",
+          v == null ? -1 : (System.currentTimeMillis() - lastVerifyAtMillis) / 1000);
+      f.put("verify_copies_missing", v == null ? 0 : v.missing());
+      f.put("verify_slots_stale", v == null ? 0 : v.stale());
+      f.put("verify_copies_misplaced", v == null ? 0 : v.misplaced());
       return f;
     }
   }

@@ -292,6 +292,7 @@ final class CatchUp {
    */
   private void onPullReply(ConsistentHashRing ring, int rank, SyncReply reply, boolean sameEpoch) {
     CacheStorage storage = applyEntries(reply);
+    node.stats().keysPulled.add(reply.entries().size());
     if (!sameEpoch || !reply.ready()) {
       return;
     }

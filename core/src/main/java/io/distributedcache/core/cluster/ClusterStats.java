@@ -29,6 +29,9 @@ public final class ClusterStats {
   /** Client requests retried after a {@code -TRYAGAIN} (another epoch, a copy catching up). */
   public final LongAdder retries = new LongAdder();
 
+  /** Entries received while pulling slots for a rebalance (a key sent twice counts twice). */
+  public final LongAdder keysPulled = new LongAdder();
+
   /** Slots pulled for a rebalance. */
   public final LongAdder slotsPulled = new LongAdder();
 
