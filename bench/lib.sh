@@ -372,3 +372,171 @@ duration_seconds() {
     s = n * f; c = int(s); if (c < s) c++; print c
   }'
 }
+
+# --- Added for failover-vs-redis.sh ----------------------------------------------------------
+
+# duration_ms TEXT: a duration (500ms, 1s, 1.5s, 2m, or a bare number of seconds) in whole
+# milliseconds, rounded up; fails on anything else or on zero.
+duration_ms() {
+  awk -v t="$1" 'BEGIN {
+    if (match(t, /^[0-9]+(\.[0-9]+)?/) == 0) exit 1
+    n = substr(t, 1, RLENGTH); u = substr(t, RLENGTH + 1)
+    if (u == "" || u == "s") f = 1000; else if (u == "ms") f = 1; else if (u == "m") f = 60000;
+    else exit 1
+    s = n * f; c = int(s); if (c < s) c++; if (c <= 0) exit 1; print c
+  }'
+}
+
+# set_now_ms VAR: sets VAR to the wall-clock time in milliseconds since the epoch. Uses bash's
+# EPOCHREALTIME when there is one: no process start, which on a loaded machine costs more than
+# the resolution we want (date +%s%N took 14 ms here). Not $(...): that forks too.
+set_now_ms() {
+  local t=${EPOCHREALTIME:-}
+  if [ -n "$t" ]; then
+    local s=${t%[.,]*} f=${t#*[.,]}
+    printf -v "$1" '%s%s' "$s" "${f:0:3}"
+  else
+    printf -v "$1" '%s' "$(($(date +%s%N) / 1000000))"
+  fi
+}
+
+# log_time_ms LINE: the time stamp at the start of one of our log lines
+# (2026-11-26T16:16:48.841Z ...) or of a redis-server log line (1234:M 26 Nov 2026 16:16:48.841 * ...)
+# in milliseconds since the epoch; fails when LINE has neither.
+log_time_ms() {
+  local line=$1 stamp=""
+  if [[ $line =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z) ]]; then
+    stamp=${BASH_REMATCH[1]}
+  elif [[ $line =~ ^[0-9]+:[A-Z]\ ([0-9]{1,2}\ [A-Za-z]{3}\ [0-9]{4}\ [0-9:.]+) ]]; then
+    stamp=${BASH_REMATCH[1]}
+  fi
+  [ -n "$stamp" ] || return 1
+  date -d "$stamp" +%s%3N
+}
+
+# build_ours_jar: sets OURS_CMD (an array) to the command that runs our server. OURS_JAR set by the
+# caller is run as is. Else, with BENCH_BUILD_DIR set, server/<BENCH_BUILD_DIR>/...-all.jar is built
+# with Maven when missing or older than the sources, so that the benchmark neither builds into nor
+# waits for the shared target/ directory other builds use; it runs with the launcher's JVM options
+# (JAVA_OPTS, else the launcher's defaults, read from the launcher). Else the launcher itself
+# (build_ours).
+build_ours_jar() {
+  local jvm_defaults
+  if [ -z "${OURS_JAR:-}" ] && [ -n "${BENCH_BUILD_DIR:-}" ] && [ -z "${DISTRIBUTEDCACHE_LAUNCHER:-}" ]; then
+    command -v java >/dev/null 2>&1 || die "java not found (Java 17 required)"
+    OURS_JAR="$ROOT/server/$BENCH_BUILD_DIR/distributedcache-server-0.1.0-SNAPSHOT-all.jar"
+    if [ ! -f "$OURS_JAR" ] ||
+      [ -n "$(find "$ROOT" -path '*/src/main/*' -newer "$OURS_JAR" -type f -print -quit 2>/dev/null)" ] ||
+      [ -n "$(find "$ROOT" -name pom.xml -newer "$OURS_JAR" -print -quit 2>/dev/null)" ]; then
+      command -v mvn >/dev/null 2>&1 || die "mvn not found (needed to build our server)"
+      log "building our server (mvn -pl server -am package, build dir $BENCH_BUILD_DIR)"
+      if ! (cd "$ROOT" && mvn -q -B -DskipTests -Dbuild.dir.name="$BENCH_BUILD_DIR" \
+        -pl server -am package) >"$BENCH_TMP/build.log" 2>&1; then
+        tail -n 40 "$BENCH_TMP/build.log" >&2
+        die "our server does not build; see above"
+      fi
+      [ -f "$OURS_JAR" ] || die "no $OURS_JAR after the build"
+    fi
+  fi
+  if [ -n "${OURS_JAR:-}" ]; then
+    [ -f "$OURS_JAR" ] || die "OURS_JAR=$OURS_JAR does not exist"
+    jvm_defaults=$(sed -n 's/^exec java \${JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$ROOT/bin/distributedcache")
+    [ -n "$jvm_defaults" ] || die "could not read the JVM defaults from bin/distributedcache"
+    local -a jvm
+    read -r -a jvm <<<"${JAVA_OPTS:-$jvm_defaults}"
+    OURS_CMD=(java "${jvm[@]}" -jar "$OURS_JAR")
+  else
+    build_ours
+    OURS_CMD=("$LAUNCHER")
+  fi
+}
+
+# start_ours_logged LOG [server args...]: starts `OURS_CMD server ARGS` in the background with its
+# output in LOG (build_ours_jar first); sets STARTED_PID (the JVM's: java directly, or the launcher
+# that execs it) and STARTED_LOG. Unlike start_ours, the caller names the log, so that a node
+# restarted on the same port keeps the log of its previous life.
+start_ours_logged() {
+  local logf=$1
+  shift
+  "${OURS_CMD[@]}" server "$@" >"$logf" 2>&1 </dev/null &
+  STARTED_PID=$!
+  BENCH_PIDS+=("$STARTED_PID")
+  STARTED_LOG=$logf
+}
+
+# kill9 PID: SIGKILL, reaped, and forgotten by bench_cleanup.
+kill9() {
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
+
+# pick_key_owned_by PORT PREFIX: prints the first of PREFIX:0 .. PREFIX:199 whose primary is the
+# node on PORT: the one it answers SET with OK on a READWRITE connection (others get -MOVED, from
+# redis-server and from our nodes alike). Those SETs write the key; fails when none is owned.
+pick_key_owned_by() {
+  local port=$1 prefix=$2 i n
+  n=$({
+    echo READWRITE
+    for ((i = 0; i < 200; i++)); do echo "SET $prefix:$i picked"; done
+  } | cli "$port" | tr -d '\r' | grep -v '^$' |
+    awk 'NR == 1 && $0 != "OK" { exit } NR > 1 && $0 == "OK" { print NR - 2; exit }')
+  [ -n "$n" ] || return 1
+  echo "$prefix:$n"
+}
+
+# resp_open PORT [HOST]: opens a TCP connection to HOST (default 127.0.0.1):PORT in this shell; sets
+# RESP_FD. Returns 1, quietly, when nothing listens.
+resp_open() {
+  { exec {RESP_FD}<>"/dev/tcp/${2:-127.0.0.1}/$1"; } 2>/dev/null
+}
+
+# resp_close FD: closes a connection resp_open opened.
+resp_close() {
+  local fd=$1
+  { exec {fd}>&-; } 2>/dev/null || true
+}
+
+# resp_set FD KEY VALUE TIMEOUT_S: sends SET KEY VALUE on FD and sets RESP_REPLY to the reply line
+# without CRLF. Returns 1 (connection unusable: closed, or no reply within TIMEOUT_S, after which
+# a late reply would be mistaken for the next one) or 0. Needs SIGPIPE ignored (trap '' PIPE):
+# a write to a connection the peer closed would kill the shell otherwise.
+resp_set() {
+  local fd=$1 key=$2 value=$3 request
+  RESP_REPLY=""
+  # One write: printf with a format writes each piece separately, and the second small segment
+  # then waits for the server's delayed ACK (Nagle), about 40 ms per command.
+  printf -v request '*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n' "${#key}" "$key" "${#value}" "$value"
+  printf '%s' "$request" >&"$fd" 2>/dev/null || return 1
+  IFS= read -r -t "$4" -u "$fd" RESP_REPLY 2>/dev/null || return 1
+  RESP_REPLY=${RESP_REPLY%$'\r'}
+}
+
+# resp_set_cluster FD KEY VALUE TIMEOUT_S: resp_set, then, on -MOVED slot host:port, the same SET
+# once on a new connection to host:port (as `redis-cli -c` does; the connection is closed after).
+# RESP_REPLY is the last reply; returns 1 when FD itself is unusable.
+resp_set_cluster() {
+  local target host port
+  resp_set "$@" || return 1
+  if [[ $RESP_REPLY =~ ^-MOVED\ [0-9]+\ ([^:]+):([0-9]+)$ ]]; then
+    host=${BASH_REMATCH[1]} port=${BASH_REMATCH[2]}
+    if resp_open "$port" "$host"; then
+      target=$RESP_FD
+      resp_set "$target" "$2" "$3" "$4" || RESP_REPLY="-NOREPLY from $host:$port after -MOVED"
+      resp_close "$target"
+    else
+      RESP_REPLY="-NOCONNECT to $host:$port after -MOVED"
+    fi
+  fi
+  return 0
+}
+
+# pause_s SECONDS: sleeps (fractions allowed) without starting a process, by waiting for input on a
+# FIFO under BENCH_TMP that nobody writes to; a sleep process costs 10+ ms on a loaded machine.
+pause_s() {
+  if [ -z "${PAUSE_FD:-}" ]; then
+    mkfifo "$BENCH_TMP/pause.fifo"
+    exec {PAUSE_FD}<>"$BENCH_TMP/pause.fifo"
+  fi
+  read -r -t "$1" -u "$PAUSE_FD" _ || true
+}
