@@ -34,7 +34,7 @@ final class CountersCountEveryIncrement {
   }
 
   void check(Map<String, Op> finalReads) {
-    int n = sim.ring().replicationFactor();
+    int n = sim.config().replicationFactor();
     int tolerated = n - ConsistencyLevel.majority(n);
     long end = sim.now();
     for (String counter : SimWorkload.COUNTERS) {

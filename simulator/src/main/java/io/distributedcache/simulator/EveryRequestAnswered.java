@@ -16,7 +16,10 @@ final class EveryRequestAnswered {
 
   EveryRequestAnswered(Simulation sim, long requestTimeoutNanos, long tickNanos) {
     this.sim = sim;
-    this.boundNanos = 2 * requestTimeoutNanos + 5 * tickNanos;
+    // A -TRYAGAIN (another epoch, a primary reconciling) is retried at the next tick until one
+    // request timeout has passed, and the last attempt may be a forwarded write, which waits one
+    // and a half timeouts for its primary, or the read path above: three timeouts in all.
+    this.boundNanos = 3 * requestTimeoutNanos + 5 * tickNanos;
   }
 
   /** After every event: no outstanding request is overdue. */

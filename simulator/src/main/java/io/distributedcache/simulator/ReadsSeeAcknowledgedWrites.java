@@ -46,7 +46,7 @@ final class ReadsSeeAcknowledgedWrites {
     this.sim = sim;
     this.history = history;
     this.impairment = impairment;
-    int n = sim.ring().replicationFactor();
+    int n = sim.config().replicationFactor();
     this.tolerated = n - ConsistencyLevel.majority(n);
   }
 

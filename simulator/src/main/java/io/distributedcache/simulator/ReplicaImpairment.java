@@ -21,12 +21,18 @@ import java.util.TreeSet;
  * only if, at some moment after it was acknowledged, more than {@code N - majority(N)} replicas of
  * its slot were impaired at once (or, for a write acknowledged at ONE, its primary was). This is
  * stricter than counting every crash since the write, and therefore checks more.
+ *
+ * <p>With the control plane the layout changes: failovers demote a primary, a rebalance adds and
+ * removes copies. A slot's replicas here are every node that held a copy of it in any layout any
+ * node applied (serving or target ring), and its primaries every node that was its primary in one:
+ * a superset, so the excuse is never narrower than the truth (a crash of any of them counts).
  */
 final class ReplicaImpairment {
 
   private final Simulation sim;
   private final Map<Integer, Track> tracks = new LinkedHashMap<>();
   private final TreeSet<Integer> recovering = new TreeSet<>();
+  private final TreeSet<Integer> failedOver = new TreeSet<>();
 
   /** Tracked slots a restarted replica caught up in. */
   long slotsRecovered;
@@ -34,8 +40,8 @@ final class ReplicaImpairment {
   /** One slot's impaired replicas over time. */
   private static final class Track {
     final int slot;
-    final int[] replicas;
-    final int primary;
+    final boolean[] replica;
+    final boolean[] primary;
     final boolean[] impaired;
     int count;
     int crashes;
@@ -44,12 +50,20 @@ final class ReplicaImpairment {
     boolean[] primaryImpaired = new boolean[8];
     int size;
 
-    Track(int slot, int[] replicas, int nodes) {
+    Track(int slot, int nodes) {
       this.slot = slot;
-      this.replicas = replicas;
-      this.primary = replicas[0];
+      this.replica = new boolean[nodes];
+      this.primary = new boolean[nodes];
       this.impaired = new boolean[nodes];
-      record(0);
+    }
+
+    boolean primaryImpairedNow() {
+      for (int i = 0; i < primary.length; i++) {
+        if (primary[i] && impaired[i]) {
+          return true;
+        }
+      }
+      return false;
     }
 
     void record(long now) {
@@ -60,17 +74,12 @@ final class ReplicaImpairment {
       }
       times[size] = now;
       counts[size] = count;
-      primaryImpaired[size] = impaired[primary];
+      primaryImpaired[size] = primaryImpairedNow();
       size++;
     }
 
     boolean replicatedBy(int node) {
-      for (int r : replicas) {
-        if (r == node) {
-          return true;
-        }
-      }
-      return false;
+      return replica[node];
     }
 
     /** Index of the last change at or before {@code t}. */
@@ -91,14 +100,47 @@ final class ReplicaImpairment {
   void track(String key) {
     int slot = Slots.slot(key.getBytes(StandardCharsets.UTF_8));
     if (!tracks.containsKey(slot)) {
-      ConsistentHashRing ring = sim.ring();
-      int[] members = ring.preferenceIndexes(slot);
-      int[] nodes = new int[members.length];
-      for (int i = 0; i < members.length; i++) {
-        nodes[i] = sim.indexOf(ring.member(members[i]).id());
-      }
-      tracks.put(slot, new Track(slot, nodes, sim.nodeCount()));
+      Track t = new Track(slot, sim.nodeCount());
+      tracks.put(slot, t);
+      add(t, sim.foundingRing(), true);
+      t.record(0);
     }
+  }
+
+  /** A node applied a layout: its copies and primaries join their slots' sets. */
+  void onLayout(ConsistentHashRing serving, ConsistentHashRing target) {
+    for (Track t : tracks.values()) {
+      boolean changed = add(t, serving, true);
+      if (target != null) {
+        changed |= add(t, target, false);
+      }
+      if (changed) {
+        t.record(sim.now());
+      }
+    }
+  }
+
+  /** Adds {@code ring}'s copies of the track's slot; true if that changed what is impaired. */
+  private boolean add(Track t, ConsistentHashRing ring, boolean serving) {
+    boolean changed = false;
+    int[] members = ring.preferenceIndexes(t.slot);
+    for (int rank = 0; rank < members.length; rank++) {
+      int node = sim.indexOf(ring.member(members[rank]).id());
+      if (rank == 0 && serving && !t.primary[node]) {
+        t.primary[node] = true;
+        changed |= t.impaired[node];
+      }
+      if (!t.replica[node]) {
+        t.replica[node] = true;
+        SimNode n = sim.node(node);
+        if (!n.alive && !n.retired && n.incarnation > 0) {
+          t.impaired[node] = true;
+          t.count++;
+          changed = true;
+        }
+      }
+    }
+    return changed;
   }
 
   void onCrash(int node) {
@@ -120,6 +162,23 @@ final class ReplicaImpairment {
     recovering.add(node);
   }
 
+  /**
+   * The control plane marked {@code node} failed (any node applied it): it counts as impaired, like
+   * a crash, until it is active again and has caught up. Idempotent.
+   */
+  void onFailedOver(int node) {
+    if (failedOver.add(node)) {
+      onCrash(node);
+    }
+  }
+
+  /** {@code node} is active again in some node's metadata. Idempotent. */
+  void onReinstated(int node) {
+    if (failedOver.remove(node) && sim.node(node).alive) {
+      onRestart(node);
+    }
+  }
+
   /** After every event: a restarted replica stops being impaired once its slot caught up. */
   void update() {
     if (recovering.isEmpty()) {
@@ -132,7 +191,7 @@ final class ReplicaImpairment {
       boolean still = false;
       for (Track t : tracks.values()) {
         if (t.impaired[node]) {
-          if (simNode.alive && simNode.cluster.slotState(t.slot) != SlotState.CATCHING_UP) {
+          if (simNode.serving() && simNode.cluster.slotState(t.slot) != SlotState.CATCHING_UP) {
             t.impaired[node] = false;
             t.count--;
             t.record(now);

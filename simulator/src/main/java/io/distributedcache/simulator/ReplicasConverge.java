@@ -16,7 +16,8 @@ import java.util.List;
  * workload run out): every replica of every key holds the same version and value, read directly
  * from each node's storage. Absent, tombstone and expired count as the same thing. Every replica's
  * copy of the slot must also be {@link SlotState#READY} again: catch-up and digest comparisons
- * finish once the network is healthy.
+ * finish once the network is healthy. The replicas are those of the layout in force after
+ * healing (the control plane may have failed nodes over, added or removed members meanwhile).
  */
 final class ReplicasConverge {
 
@@ -28,8 +29,8 @@ final class ReplicasConverge {
     this.sim = sim;
   }
 
-  void check(List<String> keys) {
-    ConsistentHashRing ring = sim.ring();
+  /** Compares the copies of {@code keys} on their replicas in {@code ring}, the final layout. */
+  void check(List<String> keys, ConsistentHashRing ring) {
     for (String key : keys) {
       int slot = Slots.slot(key.getBytes(StandardCharsets.UTF_8));
       ByteKey k = ByteKey.of(key);
@@ -38,7 +39,7 @@ final class ReplicasConverge {
       boolean differ = false;
       for (int member : ring.preferenceIndexes(slot)) {
         SimNode node = sim.node(sim.indexOf(ring.member(member).id()));
-        if (!node.alive) {
+        if (!node.serving()) {
           sim.fail(NAME, node.id + " is still down after healing", List.of(key));
           return;
         }

@@ -17,5 +17,12 @@ public enum Sabotage {
    * storage bug), so the checkers are not told that data may be gone. The read and convergence
    * checkers must notice.
    */
-  AMNESIA
+  AMNESIA,
+  /**
+   * After healing, one entry is planted, without the checkers' store hook, on a node that holds no
+   * copy of its slot: the leftover a rebalance must never leave behind (seed bug 2). The cluster's
+   * own {@code ClusterNode.verify}, which {@link Simulation} runs at the end of membership runs
+   * and of this sabotage, must report it misplaced.
+   */
+  PLANT_MISPLACED
 }

@@ -27,6 +27,8 @@ import java.util.SplittableRandom;
  * @param script faults at fixed moments
  * @param ttlPercent the share of operations that are {@code SET ... PX ttl}, in percent
  * @param sabotage a deliberate defect, for checker tests only
+ * @param membership joins and leaves through the control plane during the workload
+ * @param quorumWrites whether every client writes at QUORUM (otherwise levels are random)
  */
 public record SimConfig(
     long seed,
@@ -44,7 +46,9 @@ public record SimConfig(
     FaultProfile faults,
     List<ScriptedFault> script,
     int ttlPercent,
-    Sabotage sabotage) {
+    Sabotage sabotage,
+    MembershipScript membership,
+    boolean quorumWrites) {
 
   /** The longest TTL the workload writes. */
   public static final Duration MAX_TTL = Duration.ofMillis(1500);
@@ -72,6 +76,18 @@ public record SimConfig(
       throw new IllegalArgumentException("ttlPercent must be in 0..100: " + ttlPercent);
     }
     Objects.requireNonNull(sabotage, "sabotage");
+    Objects.requireNonNull(membership, "membership");
+    if (membership.leaves() && membership.leaveNode() > nodeCount) {
+      throw new IllegalArgumentException("no node " + membership.leaveNode() + " to leave");
+    }
+    if (membership.leaves() && membership.leaveNode() == nodeCount && !membership.joins()) {
+      throw new IllegalArgumentException("the joiner cannot leave without joining first");
+    }
+  }
+
+  /** Founders plus the joiner, if one joins. */
+  public int totalNodes() {
+    return nodeCount + (membership.joins() ? 1 : 0);
   }
 
   /** A builder with the defaults: 5 nodes, RF 3, 6 sessions, no faults. */
@@ -80,15 +96,32 @@ public record SimConfig(
   }
 
   /**
-   * The configuration {@code SimulationTest} runs for {@code seed}: 3 to 5 nodes, RF 3, and a fault
-   * mix drawn from the seed ({@link FaultProfile#random}). A seed therefore names a whole run.
+   * The configuration {@code SimulationTest} runs for {@code seed}: 3 to 5 nodes, RF 3, a fault
+   * mix drawn from the seed ({@link FaultProfile#random}), and in about a third of the seeds a
+   * membership change (a join, a leave, or a join then the joiner's leave) while the workload
+   * runs. A seed therefore names a whole run.
    */
   public static SimConfig randomFor(long seed, Duration workload) {
     SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    int nodes = 3 + random.nextInt(3);
+    FaultProfile faults = FaultProfile.random(random);
+    long span = Math.max(400, workload.toMillis());
+    MembershipScript membership = MembershipScript.NONE;
+    int kind = random.nextInt(100);
+    if (kind < 12) {
+      membership = new MembershipScript(random.nextLong(span / 8, span / 3), -1, -1);
+    } else if (kind < 22 && nodes >= 4) {
+      membership =
+          new MembershipScript(-1, random.nextLong(span / 8, span / 2), random.nextInt(nodes));
+    } else if (kind < 34) {
+      long join = random.nextLong(span / 10, span / 4);
+      membership = new MembershipScript(join, join + random.nextLong(span / 4, span / 2), nodes);
+    }
     return builder(seed)
-        .nodeCount(3 + random.nextInt(3))
+        .nodeCount(nodes)
         .workload(workload)
-        .faults(FaultProfile.random(random))
+        .faults(faults)
+        .membership(membership)
         .build();
   }
 
@@ -115,6 +148,8 @@ public record SimConfig(
     b.script = new ArrayList<>(script);
     b.ttlPercent = ttlPercent;
     b.sabotage = sabotage;
+    b.membership = membership;
+    b.quorumWrites = quorumWrites;
     return b;
   }
 
@@ -142,6 +177,8 @@ public record SimConfig(
         + faults.describe()
         + "]"
         + (script.isEmpty() ? "" : " script=" + script)
+        + (membership.any() ? " membership=" + membership : "")
+        + (quorumWrites ? " quorumWrites" : "")
         + (sabotage == Sabotage.NONE ? "" : " sabotage=" + sabotage);
   }
 
@@ -163,6 +200,8 @@ public record SimConfig(
     private List<ScriptedFault> script = new ArrayList<>();
     private int ttlPercent = 10;
     private Sabotage sabotage = Sabotage.NONE;
+    private MembershipScript membership = MembershipScript.NONE;
+    private boolean quorumWrites;
 
     private Builder(long seed) {
       this.seed = seed;
@@ -249,6 +288,16 @@ public record SimConfig(
       return this;
     }
 
+    public Builder membership(MembershipScript value) {
+      this.membership = value;
+      return this;
+    }
+
+    public Builder quorumWrites(boolean value) {
+      this.quorumWrites = value;
+      return this;
+    }
+
     public SimConfig build() {
       return new SimConfig(
           seed,
@@ -266,7 +315,9 @@ public record SimConfig(
           faults,
           script,
           ttlPercent,
-          sabotage);
+          sabotage,
+          membership,
+          quorumWrites);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.distributedcache.simulator;
 
 import io.distributedcache.core.cluster.PeerOutbox;
+import io.distributedcache.core.cluster.message.ControlFrame;
 import io.distributedcache.core.cluster.message.Envelope;
 import io.distributedcache.core.cluster.message.Hello;
 import io.distributedcache.core.cluster.message.PeerCodec;
@@ -40,6 +41,14 @@ import java.util.SplittableRandom;
  *       drop is silent (the connection stays up), which the real transport never does (it closes
  *       a connection that cannot keep up), so the nodes must converge through anti-entropy alone.
  *       Nothing ever takes longer than {@link #MAX_TRANSIT_NANOS}.
+ *   <li><b>Who dials whom.</b> A node dials the peers it knows: the founders know each other; a
+ *       joiner knows its seed; every node learns the nodes of the metadata it applies ({@link
+ *       #know}). As the real transport does with a stranger, a node that accepts a connection
+ *       from a node it did not know dials it back, so a joiner and the members it talks to
+ *       connect both ways before either has applied metadata naming the other.
+ *   <li><b>Control frames</b> ({@link ControlFrame}, the Raft and proposal traffic) travel like
+ *       every other message, under the same faults, and go to the receiver's control plane; the
+ *       rest goes to its cluster node (dropped while a joiner has none yet).
  * </ul>
  *
  * <p>Single-threaded: only the simulator's thread calls in.
@@ -64,6 +73,7 @@ final class SimNetwork {
   private final SplittableRandom random;
   private final int n;
   private final Link[][] links;
+  private final boolean[][] known;
   private final FaultProfile faults;
   private boolean faultsOn = true;
 
@@ -83,6 +93,7 @@ final class SimNetwork {
     this.n = n;
     this.faults = faults;
     this.links = new Link[n][n];
+    this.known = new boolean[n][n];
     for (int a = 0; a < n; a++) {
       for (int b = 0; b < n; b++) {
         if (a != b) {
@@ -111,7 +122,7 @@ final class SimNetwork {
     }
 
     boolean shouldBeUp() {
-      return !cut && sim.node(from).alive && sim.node(to).alive;
+      return !cut && known[from][to] && sim.node(from).alive && sim.node(to).alive;
     }
   }
 
@@ -226,17 +237,23 @@ final class SimNetwork {
     if (sim.trace().enabled()) {
       sim.trace().onDeliver(sim.node(link.from).id, receiver.id, envelope);
     }
-    receiver.cluster.onMessage(sim.node(link.from).id, envelope);
+    String from = sim.node(link.from).id;
+    if (envelope.body() instanceof ControlFrame control) {
+      receiver.control.onControlFrame(from, control);
+    } else if (receiver.cluster != null) {
+      receiver.cluster.onMessage(from, envelope);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
   // Connections
 
-  /** Connects every pair within {@code withinNanos} (the cluster boots). */
+  /** Connects every pair of founders within {@code withinNanos} (the cluster boots). */
   void startAll(long withinNanos) {
     for (int a = 0; a < n; a++) {
       for (int b = 0; b < n; b++) {
-        if (a != b) {
+        if (a != b && sim.node(a).founder && sim.node(b).founder) {
+          known[a][b] = true;
           Link link = links[a][b];
           link.connectScheduled = true;
           sim.schedule(
@@ -288,7 +305,7 @@ final class SimNetwork {
     if (sim.trace().enabled()) {
       sim.trace().log(owner.id + " sees " + sim.node(link.to).id + " down");
     }
-    if (owner.alive) {
+    if (owner.cluster != null) {
       owner.cluster.onPeerDown(sim.node(link.to).id);
     }
     reconcile(link);
@@ -302,11 +319,10 @@ final class SimNetwork {
     SimNode from = sim.node(link.from);
     SimNode to = sim.node(link.to);
     // The transport's handshake, through the real codec.
+    long epoch = from.cluster == null ? 0 : from.cluster.ring().epoch();
+    long digest = from.cluster == null ? 0 : from.cluster.ring().membershipDigest();
     Envelope hello =
-        PeerCodec.decode(
-            PeerCodec.encode(
-                new Envelope(
-                    sim.ring().epoch(), 0, new Hello(from.id, sim.ring().membershipDigest()))));
+        PeerCodec.decode(PeerCodec.encode(new Envelope(epoch, 0, new Hello(from.id, digest))));
     if (!(hello.body() instanceof Hello h) || !h.nodeId().equals(from.id)) {
       throw new IllegalStateException("Hello did not survive the codec: " + hello);
     }
@@ -318,9 +334,25 @@ final class SimNetwork {
     if (sim.trace().enabled()) {
       sim.trace().log(from.id + " sees " + to.id + " up");
     }
-    from.cluster.onPeerUp(to.id);
+    from.control.onPeerUp(to.id);
+    if (from.cluster != null) {
+      from.cluster.onPeerUp(to.id);
+    }
     // The receiving side sees the new inbound connection once the Hello is through.
-    to.cluster.onInboundConnection(from.id);
+    if (to.cluster != null) {
+      to.cluster.onInboundConnection(from.id);
+    }
+    // A stranger's connection makes the receiver dial it back, as the real transport does.
+    know(link.to, link.from);
+  }
+
+  /** Node {@code a} learns of node {@code b} (from metadata, a seed, or a stranger's dial). */
+  void know(int a, int b) {
+    if (a == b || a < 0 || b < 0 || known[a][b]) {
+      return;
+    }
+    known[a][b] = true;
+    reconcile(links[a][b]);
   }
 
   /** Node {@code node} crashed: its peers lose their connections to it, after a moment. */

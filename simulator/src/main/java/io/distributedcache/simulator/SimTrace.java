@@ -87,7 +87,7 @@ final class SimTrace {
     for (int i = 0; i < sim.nodeCount(); i++) {
       SimNode node = sim.node(i);
       for (int slot : slots) {
-        SlotState state = node.alive ? node.cluster.slotState(slot) : null;
+        SlotState state = node.serving() ? node.cluster.slotState(slot) : null;
         String id = node.id + "/" + slot;
         if (lastStates.get(id) != state) {
           lastStates.put(id, state);

@@ -94,8 +94,8 @@ final class SimWorkload {
     for (int i = 1; i <= sessions; i++) {
       Client c = new Client(i, null);
       c.readLevel = randomLevel();
-      c.writeLevel = randomLevel();
-      connect(c, random.nextInt(sim.nodeCount()));
+      c.writeLevel = writeLevel();
+      connect(c, randomAliveNode());
       clients.add(c);
       scheduleNext(c, random.nextLong(20 * MS));
     }
@@ -118,6 +118,11 @@ final class SimWorkload {
         check.accept(c.outstanding);
       }
     }
+  }
+
+  private ConsistencyLevel writeLevel() {
+    ConsistencyLevel level = randomLevel();
+    return sim.config().quorumWrites() ? ConsistencyLevel.QUORUM : level;
   }
 
   private ConsistencyLevel randomLevel() {
@@ -160,7 +165,7 @@ final class SimWorkload {
       c.session.readLevel(c.readLevel);
     }
     if (random.nextInt(100) < 4) {
-      c.writeLevel = randomLevel();
+      c.writeLevel = writeLevel();
       c.session.writeLevel(c.writeLevel);
     }
     int ttlPercent = sim.config().ttlPercent();
@@ -342,9 +347,10 @@ final class SimWorkload {
   }
 
   private int randomAliveNode() {
+    // Members only: a joiner opens its client port once the cluster has accepted it.
     List<Integer> alive = new ArrayList<>();
     for (int i = 0; i < sim.nodeCount(); i++) {
-      if (sim.node(i).alive) {
+      if (sim.node(i).serving()) {
         alive.add(i);
       }
     }
@@ -361,7 +367,7 @@ final class SimWorkload {
       Client c = new Client(id++, key);
       c.readLevel = ConsistencyLevel.QUORUM;
       c.writeLevel = ConsistencyLevel.QUORUM;
-      connect(c, random.nextInt(sim.nodeCount()));
+      connect(c, randomAliveNode());
       finalReaders.add(c);
       scheduleNext(c, random.nextLong(MS));
     }
@@ -375,7 +381,7 @@ final class SimWorkload {
 
   private void retryFinalRead(Client c) {
     if (c.attempts < FINAL_READ_ATTEMPTS) {
-      connect(c, random.nextInt(sim.nodeCount()));
+      connect(c, randomAliveNode());
       scheduleNext(c, 50 * MS);
     }
   }

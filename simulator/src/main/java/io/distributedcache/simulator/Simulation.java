@@ -2,6 +2,11 @@ package io.distributedcache.simulator;
 
 import io.distributedcache.core.cluster.ClusterNode.SlotState;
 import io.distributedcache.core.cluster.ClusterStats;
+import io.distributedcache.core.cluster.VerifyReport;
+import io.distributedcache.core.control.ClusterMetadata;
+import io.distributedcache.core.control.MetadataCommand;
+import io.distributedcache.core.control.NodeRecord;
+import io.distributedcache.core.control.NodeState;
 import io.distributedcache.core.hlc.HybridLogicalClock;
 import io.distributedcache.core.keyspace.Slots;
 import io.distributedcache.core.placement.ConsistentHashRing;
@@ -52,10 +57,19 @@ import java.util.function.BooleanSupplier;
  *       runs quietly for {@link SimConfig#heal()}. Then {@link ReplicasConverge} compares the
  *       copies, every key is read at QUORUM through fresh connections, and {@link
  *       CountersCountEveryIncrement} checks the counters.
+ *   <li><b>Control plane.</b> Every node runs its own {@code ControlPlane} (Raft over the
+ *       simulated network, its storage surviving crashes) and routes by the layout it applied:
+ *       the first leader commits the founding layout as epoch 1, crashes and partitions longer
+ *       than the failure timeout become failovers, returning nodes ask to be recovered, and the
+ *       {@link MembershipScript} adds a joiner or asks a node to leave. Each node's {@code tick()}
+ *       event ticks its control plane first, then its cluster node, as the server does.
  *   <li><b>Invariants.</b> {@link ReadsSeeAcknowledgedWrites}, {@link TtlStaysWithinWindow}, {@link
- *       CopiesStayOnReplicas} and {@link EveryRequestAnswered} run incrementally, after every event
- *       or when the change they check happens; an exception escaping the code under test is a
- *       violation too. The first violation stops the run with an {@link InvariantViolation}.
+ *       CopiesStayOnReplicas}, {@link EveryRequestAnswered} and {@link ControlPlaneAgrees} run
+ *       incrementally, after every event or when the change they check happens; an exception
+ *       escaping the code under test is a violation too. After healing, {@value #LAYOUT_SETTLES}
+ *       (every node applied the same final layout, no rebalance or failover left) and, in
+ *       membership runs, {@value #VERIFY_HEALTHY} (the cluster's own {@code verify}). The first
+ *       violation stops the run with an {@link InvariantViolation}.
  * </ul>
  *
  * <p>Not thread-safe: a simulation runs on the thread that calls {@link #run()}.
@@ -76,6 +90,12 @@ public final class Simulation {
   /** A crashed node stays down at least this long: longer than anything in flight. */
   static final long MIN_DOWN_NANOS = 100 * MS;
 
+  static final String LAYOUT_SETTLES = "LayoutSettlesAfterHealing";
+  static final String VERIFY_HEALTHY = "VerifyFindsEveryCopyInPlace";
+
+  /** How often the simulated operator asks for a leave until the metadata shows it. */
+  private static final long LEAVE_RETRY_NANOS = 200 * MS;
+
   /** How long the final QUORUM reads may take. */
   private static final long FINAL_READS_NANOS = 5_000 * MS;
 
@@ -89,7 +109,8 @@ public final class Simulation {
   private final SplittableRandom faultRandom;
   private final SplittableRandom nodeRandom;
   private final EventQueue queue = new EventQueue();
-  private final ConsistentHashRing ring;
+  private final ConsistentHashRing founding;
+  private final List<Member> founders;
   private final SimNode[] nodes;
   private final Map<String, Integer> indexById = new HashMap<>();
   private final long[] downSinceNanos;
@@ -103,6 +124,7 @@ public final class Simulation {
   private final TtlStaysWithinWindow ttl;
   private final CopiesStayOnReplicas placement;
   private final EveryRequestAnswered answered;
+  private final ControlPlaneAgrees control;
   private final List<StoreEvent> stores = new ArrayList<>();
   private final Map<String, Long> retiredFigures = new HashMap<>();
   private final SimTrace trace = new SimTrace(this, System.getProperty("sim.trace"));
@@ -116,6 +138,8 @@ public final class Simulation {
   private int partitions;
   private int clockSteps;
   private boolean ran;
+  private boolean suppressStores;
+  private VerifyReport verifyReport;
 
   /** A change a storage listener saw; checked after the event, outside the storage's call. */
   private record StoreEvent(int node, int incarnation, ByteKey key) {}
@@ -129,17 +153,22 @@ public final class Simulation {
     this.faultRandom = seedRandom.split();
     this.nodeRandom = seedRandom.split();
     List<Member> members = new ArrayList<>();
-    for (int i = 0; i < config.nodeCount(); i++) {
+    for (int i = 0; i < config.totalNodes(); i++) {
       members.add(new Member("n" + (i + 1), "127.0.0.1", 7101 + i));
     }
-    this.ring =
+    this.founders = List.copyOf(members.subList(0, config.nodeCount()));
+    this.founding =
         ConsistentHashRing.build(
-            RingPublisher.STATIC_EPOCH, members, config.virtualNodes(), config.replicationFactor());
-    this.nodes = new SimNode[config.nodeCount()];
+            RingPublisher.STATIC_EPOCH,
+            founders,
+            config.virtualNodes(),
+            config.replicationFactor());
+    this.nodes = new SimNode[members.size()];
     for (int i = 0; i < nodes.length; i++) {
-      String id = members.get(i).id();
-      nodes[i] = new SimNode(i, id, ring.memberIndex(id));
-      indexById.put(id, i);
+      Member m = members.get(i);
+      boolean founder = i < config.nodeCount();
+      nodes[i] = new SimNode(i, m, founder ? founding.memberIndex(m.id()) : -1, founder);
+      indexById.put(m.id(), i);
     }
     this.downSinceNanos = new long[nodes.length];
     this.ticks = new long[nodes.length];
@@ -154,6 +183,7 @@ public final class Simulation {
     this.placement = new CopiesStayOnReplicas(this, history);
     this.answered =
         new EveryRequestAnswered(this, config.requestTimeout().toNanos(), tickNanos);
+    this.control = new ControlPlaneAgrees(this, nodes.length);
   }
 
   /** Runs {@code config} to the end. */
@@ -179,11 +209,11 @@ public final class Simulation {
     // Mostly the peers connect before the first tick, as on a LAN; sometimes they trickle in while
     // the nodes already catch up (each connection then starts another catch-up round).
     boolean slowBoot = faultRandom.nextInt(100) < 20;
-    for (int i = 0; i < nodes.length; i++) {
+    for (int i = 0; i < config.nodeCount(); i++) {
       startNode(i);
     }
     if (!slowBoot) {
-      for (int i = 0; i < nodes.length; i++) {
+      for (int i = 0; i < config.nodeCount(); i++) {
         firstTick[i] = 3 * MS + nodeRandom.nextLong(config.tickInterval().toNanos());
       }
     }
@@ -196,8 +226,14 @@ public final class Simulation {
     runUntil(healEnd, null);
 
     phase = Phase.FINAL;
-    new ReplicasConverge(this).check(SimWorkload.ALL_KEYS);
+    ConsistentHashRing finalRing = checkLayoutSettled();
     throwIfViolated();
+    new ReplicasConverge(this).check(SimWorkload.ALL_KEYS, finalRing);
+    throwIfViolated();
+    if (config.membership().any() || config.sabotage() == Sabotage.PLANT_MISPLACED) {
+      verifyCopies(finalRing);
+      throwIfViolated();
+    }
     workload.startFinalReads();
     runUntil(healEnd + FINAL_READS_NANOS, workload::finalReadsDone);
     Map<String, Op> finals = workload.finalReads();
@@ -255,11 +291,21 @@ public final class Simulation {
   private Map<String, Long> figures() {
     Map<String, Long> result = new java.util.TreeMap<>(retiredFigures);
     for (SimNode node : nodes) {
-      if (node.alive) {
+      if (node.serving()) {
         addFigures(node, result);
       }
     }
     result.put("impairment.slotsRecovered", impairment.slotsRecovered);
+    result.put("control.metadataApplied", control.applied);
+    result.put("control.maxTerm", control.maxTerm);
+    result.put("control.finalEpoch", latestMetadata().epoch());
+    long failovers = 0;
+    for (SimNode node : nodes) {
+      if (node.alive) {
+        failovers += node.control.failoversProposed();
+      }
+    }
+    result.put("control.failoversProposed", failovers);
     result.put("ttl.copiesChecked", ttl.copiesChecked);
     result.put("ttl.relayedCopies", ttl.relayedCopies);
     result.put("ttl.expiryChecks", ttl.expiryChecks);
@@ -285,6 +331,9 @@ public final class Simulation {
     into.merge("cluster.keysRemovedBySync", stats.keysRemovedBySync.sum(), Long::sum);
     into.merge("cluster.digestMismatches", stats.digestMismatches.sum(), Long::sum);
     into.merge("cluster.antiEntropyRounds", stats.antiEntropyRounds.sum(), Long::sum);
+    into.merge("cluster.ringChanges", stats.ringChanges.sum(), Long::sum);
+    into.merge("cluster.slotsPulled", stats.slotsPulled.sum(), Long::sum);
+    into.merge("cluster.keysDropped", stats.keysDropped.sum(), Long::sum);
     into.merge("hlc.skewEvents", node.engine.hlc().skewEvents(), Long::sum);
     into.merge("storage.listenerFailures", node.storage.listenerFailures(), Long::sum);
   }
@@ -335,9 +384,15 @@ public final class Simulation {
 
   private void afterEvent() {
     if (!stores.isEmpty()) {
+      // One event may store a key twice on a node (two retried writes run in one tick): the
+      // checkers read the value as it stands after the event, so each (node, key) once.
+      java.util.Set<String> seen = new java.util.HashSet<>();
       for (StoreEvent s : stores) {
         SimNode node = nodes[s.node];
-        if (!node.alive || node.incarnation != s.incarnation) {
+        if (!node.alive || node.incarnation != s.incarnation || node.storage == null) {
+          continue;
+        }
+        if (!seen.add(s.node + "/" + s.incarnation + "/" + s.key)) {
           continue;
         }
         VersionedValue raw = node.storage.getRaw(s.key);
@@ -375,14 +430,19 @@ public final class Simulation {
     long skewMillis =
         maxSkewMillis == 0 ? 0 : faultRandom.nextLong(-maxSkewMillis, maxSkewMillis + 1);
     int incarnation = node.incarnation + 1;
+    control.onStart(node);
     node.start(
         nowNanos,
         skewMillis,
         nodeRandom,
         config,
-        new RingPublisher(ring),
+        founding,
+        founders,
         network.outbox(i, incarnation),
         (event, key) -> {
+          if (suppressStores) {
+            return;
+          }
           if (event == KeyEvent.WRITTEN) {
             stores.add(new StoreEvent(i, incarnation, key));
           } else if (trace.enabled()) {
@@ -391,7 +451,8 @@ public final class Simulation {
               trace.log(node.id + " " + event + " " + k);
             }
           }
-        });
+        },
+        (previous, next) -> onMetadata(i, next));
     long first = nowNanos + nodeRandom.nextLong(config.tickInterval().toNanos());
     schedule(first, EV_TICK, i, () -> firstTick(i, incarnation));
   }
@@ -414,7 +475,15 @@ public final class Simulation {
     if (!node.alive || node.incarnation != incarnation) {
       return;
     }
-    node.cluster.tick();
+    // As the server's ticking thread: the control plane first, then the cluster node.
+    node.control.tick();
+    control.afterTick(node);
+    if (node.alive && node.incarnation == incarnation && node.cluster != null) {
+      node.cluster.tick();
+    }
+    if (!node.alive || node.incarnation != incarnation) {
+      return;
+    }
     if (++ticks[i] % 10 == 0) {
       node.storage.runMaintenance();
     }
@@ -441,7 +510,7 @@ public final class Simulation {
 
   private void restart(int i) {
     SimNode node = nodes[i];
-    if (node.alive) {
+    if (node.alive || node.retired) {
       return;
     }
     long earliest = downSinceNanos[i] + MIN_DOWN_NANOS;
@@ -457,10 +526,11 @@ public final class Simulation {
     impairment.onRestart(i);
   }
 
+  /** Founders that crashed and have not restarted (a retired node is not down). */
   private int downCount() {
     int count = 0;
-    for (SimNode node : nodes) {
-      if (!node.alive) {
+    for (int i = 0; i < config.nodeCount(); i++) {
+      if (!nodes[i].alive && !nodes[i].retired) {
         count++;
       }
     }
@@ -468,12 +538,18 @@ public final class Simulation {
   }
 
   private boolean anyDown() {
-    for (SimNode node : nodes) {
-      if (!node.alive) {
-        return true;
+    return downCount() > 0;
+  }
+
+  /** Founders still in the cluster. */
+  private int foundersLeft() {
+    int count = 0;
+    for (int i = 0; i < config.nodeCount(); i++) {
+      if (!nodes[i].retired) {
+        count++;
       }
     }
-    return false;
+    return count;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -493,6 +569,7 @@ public final class Simulation {
     if (f.slowLinks()) {
       schedule(faultRandom.nextLong(50 * MS, 500 * MS), EV_FAULT, 4, this::randomSlowLink);
     }
+    scheduleMembership();
     for (ScriptedFault s : config.script()) {
       schedule(s.atMillis() * MS, EV_FAULT, 5, () -> apply(s));
     }
@@ -581,17 +658,20 @@ public final class Simulation {
     // nodes shares replica sets, so this means one node), unless the profile overlaps crashes;
     // then anything but the last node.
     boolean overlapping = config.faults().overlappingCrashes();
-    if (overlapping ? downCount() >= nodes.length - 1 : anyDown() || impairment.anyRecovering()) {
+    if (overlapping ? downCount() >= foundersLeft() - 1 : anyDown() || impairment.anyRecovering()) {
       schedule(nowNanos + 50 * MS, EV_FAULT, 2, this::randomCrash);
       return;
     }
-    int x = faultRandom.nextInt(nodes.length);
-    if (!nodes[x].alive) {
+    // Founders only: the joiner's and a leaver's lives are the membership script's.
+    int x = faultRandom.nextInt(config.nodeCount());
+    if (!nodes[x].alive || nodes[x].retired) {
       schedule(nowNanos + 50 * MS, EV_FAULT, 2, this::randomCrash);
       return;
     }
     crash(x);
-    long down = faultRandom.nextLong(MIN_DOWN_NANOS, 1000 * MS);
+    // Up to 1.8 s: about half the crashes outlast the control plane's failure timeout (1 s) and
+    // become failovers, the others do not.
+    long down = faultRandom.nextLong(MIN_DOWN_NANOS, 1800 * MS);
     schedule(nowNanos + down, EV_FAULT, 8, () -> restart(x));
     long gap =
         overlapping
@@ -652,7 +732,7 @@ public final class Simulation {
       crashFor(f.node(), f.downMillis());
     } else if (fault instanceof ScriptedFault.CrashPrimaryOf f) {
       int slot = Slots.slot(f.key().getBytes(StandardCharsets.UTF_8));
-      crashFor(indexOf(ring.primary(slot).id()), f.downMillis());
+      crashFor(indexOf(servingRing().primary(slot).id()), f.downMillis());
     } else if (fault instanceof ScriptedFault.StepWallClock f) {
       stepWallClock(f.node(), f.step());
     }
@@ -675,6 +755,9 @@ public final class Simulation {
   }
 
   private void crashFor(int node, long downMillis) {
+    if (nodes[node].retired) {
+      return;
+    }
     crash(node);
     schedule(
         nowNanos + Math.max(MIN_DOWN_NANOS, downMillis * MS),
@@ -693,13 +776,261 @@ public final class Simulation {
     }
   }
 
+  // ------------------------------------------------------------------------------------------
+  // The control plane and membership
+
+  /** Node {@code i}'s control plane applied {@code next}: follow it, as the server does. */
+  private void onMetadata(int i, ClusterMetadata next) {
+    SimNode node = nodes[i];
+    ClusterMetadata previous = node.metadata;
+    if (node.follow(next, config)) {
+      ttl.onDiscarded(node); // its copies are gone by design, not by expiry
+    }
+    if (node.cluster != null) {
+      ttl.onLayout(node);
+    }
+    control.onApplied(node, next);
+    if (!next.isBootstrapped()) {
+      return;
+    }
+    if (trace.enabled() && previous.epoch() != next.epoch()) {
+      trace.log(node.id + " applies epoch " + next.epoch() + ": " + next.nodes());
+    }
+    impairment.onLayout(next.ring(), next.targetRing());
+    for (NodeRecord r : next.nodes()) {
+      network.know(i, indexOf(r.id()));
+      // A member failed over has lost its copies as far as the cluster is concerned: what only it
+      // held (a ONE write to a partitioned primary) may be gone, as after a crash.
+      if (r.state() == NodeState.FAILED) {
+        impairment.onFailedOver(indexOf(r.id()));
+      } else if (r.state() == NodeState.ACTIVE) {
+        impairment.onReinstated(indexOf(r.id()));
+      }
+    }
+    if (next.node(node.id) == null
+        && previous.isBootstrapped()
+        && previous.node(node.id) != null) {
+      // Removed after a graceful leave: the server stops (its onRemoved), after this tick.
+      int incarnation = node.incarnation;
+      schedule(nowNanos, EV_FAULT, 200 + i, () -> retire(i, incarnation));
+    }
+  }
+
+  /** A node that left stops for good: like a crash, but nothing it held counts as lost. */
+  private void retire(int i, int incarnation) {
+    SimNode node = nodes[i];
+    if (node.retired || (node.alive && node.incarnation != incarnation)) {
+      return;
+    }
+    node.retired = true;
+    if (trace.enabled()) {
+      trace.log(node.id + " STOPS after leaving");
+    }
+    if (node.alive) {
+      if (node.cluster != null) {
+        addFigures(node, retiredFigures);
+      }
+      node.crash();
+      network.onCrash(i);
+      workload.onCrash(i);
+    }
+  }
+
+  private void scheduleMembership() {
+    MembershipScript m = config.membership();
+    if (m.joins()) {
+      schedule(m.joinAtMillis() * MS, EV_FAULT, 11, this::startJoiner);
+    }
+    if (m.leaves()) {
+      schedule(m.leaveAtMillis() * MS, EV_FAULT, 12, () -> askToLeave(m.leaveNode()));
+    }
+  }
+
+  /** Starts the joiner with one founder as its seed. */
+  private void startJoiner() {
+    int joiner = config.nodeCount();
+    List<Integer> seeds = new ArrayList<>();
+    for (int i = 0; i < config.nodeCount(); i++) {
+      if (nodes[i].alive && !nodes[i].retired) {
+        seeds.add(i);
+      }
+    }
+    int seed = seeds.get(faultRandom.nextInt(seeds.size()));
+    if (trace.enabled()) {
+      trace.log(nodes[joiner].id + " STARTS, joining through " + nodes[seed].id);
+    }
+    startNode(joiner);
+    network.know(joiner, seed);
+  }
+
+  /**
+   * The operator's leave: asked through a random member until the metadata shows the node leaving
+   * (a proposal may be lost, or rejected while another rebalance runs); once it is gone, a node
+   * that has not heard so is stopped too.
+   */
+  private void askToLeave(int leaver) {
+    SimNode node = nodes[leaver];
+    ClusterMetadata latest = latestMetadata();
+    NodeRecord record = latest.isBootstrapped() ? latest.node(node.id) : null;
+    if (latest.isBootstrapped() && record == null) {
+      if (node.retired) {
+        return;
+      }
+      if (node.founder || node.metadata.node(node.id) != null || !node.alive) {
+        // Removed, but this node has not applied it (down or cut off): the operator stops it.
+        schedule(nowNanos + 1000 * MS, EV_FAULT, 13, () -> retire(leaver, node.incarnation));
+      }
+      // Else the joiner is not in yet; either way keep watching (a late Join may add it again).
+      schedule(nowNanos + LEAVE_RETRY_NANOS, EV_FAULT, 12, () -> askToLeave(leaver));
+      return;
+    }
+    if (record != null && record.state() != NodeState.LEAVING) {
+      List<SimNode> members = new ArrayList<>();
+      for (SimNode n : nodes) {
+        if (n.serving()) {
+          members.add(n);
+        }
+      }
+      if (!members.isEmpty()) {
+        SimNode via = members.get(faultRandom.nextInt(members.size()));
+        if (trace.enabled()) {
+          trace.log("operator asks " + via.id + " to have " + node.id + " leave");
+        }
+        via.control.submit(new MetadataCommand.Leave(node.id));
+      }
+    }
+    schedule(nowNanos + LEAVE_RETRY_NANOS, EV_FAULT, 12, () -> askToLeave(leaver));
+  }
+
+  /** The applied metadata of the highest epoch among the live nodes (EMPTY before bootstrap). */
+  ClusterMetadata latestMetadata() {
+    ClusterMetadata best = ClusterMetadata.EMPTY;
+    for (SimNode node : nodes) {
+      if (node.alive && node.metadata.epoch() > best.epoch()) {
+        best = node.metadata;
+      }
+    }
+    return best;
+  }
+
+  /** The serving ring of the latest metadata, or the founding ring before the first commit. */
+  ConsistentHashRing servingRing() {
+    ClusterMetadata m = latestMetadata();
+    return m.isBootstrapped() ? m.ring() : founding;
+  }
+
+  /**
+   * After healing: every live node applied the same layout, which has no rebalance in progress and
+   * no failed node (every node is back and recovered). Returns its serving ring.
+   */
+  private ConsistentHashRing checkLayoutSettled() {
+    ClusterMetadata latest = latestMetadata();
+    if (!latest.isBootstrapped()) {
+      fail(LAYOUT_SETTLES, "no layout was ever committed", List.of());
+      return founding;
+    }
+    List<String> lagging = new ArrayList<>();
+    for (SimNode node : nodes) {
+      if (node.alive && node.metadata.epoch() != latest.epoch()) {
+        lagging.add(node.id + "@" + node.metadata.epoch());
+      }
+      if (node.alive && node.cluster != null && node.cluster.ring().epoch() != latest.epoch()) {
+        lagging.add(node.id + " routes by " + node.cluster.ring().epoch());
+      }
+    }
+    List<String> unsettled = new ArrayList<>();
+    for (NodeRecord r : latest.nodes()) {
+      if (r.state() != NodeState.ACTIVE) {
+        unsettled.add(r.toString());
+      }
+      SimNode node = nodes[indexOf(r.id())];
+      if (!node.serving()) {
+        unsettled.add(r.id() + " is a member but not running");
+      }
+    }
+    if (!lagging.isEmpty() || !unsettled.isEmpty()) {
+      fail(
+          LAYOUT_SETTLES,
+          "after healing, epoch "
+              + latest.epoch()
+              + ": nodes behind "
+              + lagging
+              + ", not settled "
+              + unsettled
+              + (latest.inTransition() ? ", still rebalancing, to pull " + latest.pendingMoves() : ""),
+          List.of());
+    }
+    return latest.ring();
+  }
+
+  /**
+   * The cluster's own check ({@code ClusterNode.verify}, what {@code CLUSTER VERIFY} runs) on a
+   * live member: no copy missing, stale or misplaced. Repeated a few times before it counts,
+   * since the Javadoc allows a difference that is still settling.
+   */
+  private void verifyCopies(ConsistentHashRing ring) {
+    if (config.sabotage() == Sabotage.PLANT_MISPLACED) {
+      plantMisplaced(ring);
+    }
+    VerifyReport last = null;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      SimNode by = null;
+      for (SimNode node : nodes) {
+        if (node.serving()) {
+          by = node;
+          break;
+        }
+      }
+      if (by == null) {
+        fail(VERIFY_HEALTHY, "no live member to verify with", List.of());
+        return;
+      }
+      verifyReport = null;
+      by.cluster.verify(report -> verifyReport = report);
+      runUntil(nowNanos + 3 * config.requestTimeout().toNanos(), () -> verifyReport != null);
+      last = verifyReport;
+      if (last != null && last.healthy()) {
+        return;
+      }
+      runUntil(nowNanos + 300 * MS, null);
+    }
+    fail(
+        VERIFY_HEALTHY,
+        last == null ? "verify never answered" : "verify reports " + last,
+        List.of());
+  }
+
+  /** {@link Sabotage#PLANT_MISPLACED}: an entry on a node that holds no copy of its slot. */
+  private void plantMisplaced(ConsistentHashRing ring) {
+    String key = "planted-by-sabotage";
+    int slot = Slots.slot(key.getBytes(StandardCharsets.UTF_8));
+    for (SimNode node : nodes) {
+      if (node.serving() && ring.rankOf(ring.memberIndex(node.id), slot) < 0) {
+        suppressStores = true;
+        try {
+          node.storage.applyIfNewer(
+              ByteKey.of(key),
+              VersionedValue.of(
+                  "misplaced".getBytes(StandardCharsets.UTF_8), node.engine.hlc().now()));
+        } finally {
+          suppressStores = false;
+        }
+        if (trace.enabled()) {
+          trace.log("sabotage plants " + key + " (slot " + slot + ") on " + node.id);
+        }
+        return;
+      }
+    }
+    throw new IllegalStateException("every node replicates slot " + slot + ": nowhere to plant");
+  }
+
   /** End of the workload: heal everything, restart every crashed node, stop faults. */
   private void heal() {
     phase = Phase.HEALING;
     network.healAllAndStopFaults();
     workload.stopIssuing();
     for (int i = 0; i < nodes.length; i++) {
-      if (!nodes[i].alive) {
+      if (!nodes[i].alive && nodes[i].incarnation > 0) {
         restart(i);
       }
     }
@@ -716,8 +1047,9 @@ public final class Simulation {
     return config;
   }
 
-  ConsistentHashRing ring() {
-    return ring;
+  /** The founding ring (epoch 1): the layout before the control plane changed anything. */
+  ConsistentHashRing foundingRing() {
+    return founding;
   }
 
   int nodeCount() {
@@ -768,10 +1100,13 @@ public final class Simulation {
     b.append("  run: ").append(config.describe()).append('\n');
     List<String> down = new ArrayList<>();
     for (SimNode node : nodes) {
-      if (!node.alive) {
+      if (!node.alive && !node.retired && node.incarnation > 0) {
         down.add(node.id);
       }
     }
+    ClusterMetadata latest = latestMetadata();
+    b.append("  layout: ").append(latest).append('\n');
+    ConsistentHashRing ring = servingRing();
     b.append("  down: ").append(down).append(", cut links: ").append(network.cutLinks());
     b.append('\n');
     for (String key : keys) {
@@ -794,16 +1129,22 @@ public final class Simulation {
   private String copies(String key, int slot) {
     StringBuilder b = new StringBuilder();
     ByteKey k = ByteKey.of(key);
+    ConsistentHashRing ring = servingRing();
     for (SimNode node : nodes) {
-      int rank = ring.rankOf(node.memberIndex, slot);
+      int rank = ring.rankOf(ring.memberIndex(node.id), slot);
       b.append("    ").append(node.id);
       if (rank >= 0) {
         b.append(" (rank ").append(rank).append(')');
       }
       if (!node.alive) {
-        b.append(": down\n");
+        b.append(node.retired ? ": left\n" : node.incarnation == 0 ? ": not started\n" : ": down\n");
         continue;
       }
+      if (node.cluster == null) {
+        b.append(": joining, no cluster node yet\n");
+        continue;
+      }
+      b.append(" epoch ").append(node.cluster.ring().epoch());
       SlotState state = node.cluster.slotState(slot);
       b.append(' ').append(state).append(": ").append(describe(node.storage.getRaw(k), node));
       b.append(" (wall clock ")
@@ -828,6 +1169,16 @@ public final class Simulation {
 
   SimTrace trace() {
     return trace;
+  }
+
+  /** The first violation recorded so far, or null (for checker tests). */
+  InvariantViolation violation() {
+    return violation;
+  }
+
+  /** The control-plane checker (for checker tests). */
+  ControlPlaneAgrees controlChecker() {
+    return control;
   }
 
   TtlStaysWithinWindow ttl() {

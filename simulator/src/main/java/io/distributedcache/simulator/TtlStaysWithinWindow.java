@@ -156,7 +156,33 @@ final class TtlStaysWithinWindow {
   // Checks
 
   /** A node stored {@code raw} for {@code key} (a value, not a tombstone). */
+  /**
+   * {@code node} emptied every copy (it was failed over) and pulls them again: storing the same
+   * versions again is a catch-up, not a revival.
+   */
+  void onDiscarded(SimNode node) {
+    String prefix = node.index + "#" + node.incarnation + "/";
+    lastStored.keySet().removeIf(k -> k.startsWith(prefix));
+  }
+
+  /**
+   * {@code node} installed a layout: it dropped the copies of slots it no longer holds, and may
+   * pull them again (same versions) if a later layout gives them back.
+   */
+  void onLayout(SimNode node) {
+    String prefix = node.index + "#" + node.incarnation + "/";
+    lastStored.keySet().removeIf(
+        k -> k.startsWith(prefix) && !node.cluster.holdsCopy(slotOf(k.substring(prefix.length()))));
+  }
+
+  private static int slotOf(String key) {
+    return io.distributedcache.core.keyspace.Slots.slot(key.getBytes(StandardCharsets.UTF_8));
+  }
+
   void onStored(SimNode node, String key, VersionedValue raw) {
+    if (node.cluster != null && !node.cluster.holdsCopy(slotOf(key))) {
+      return; // a state that reached a node no longer holding the slot: removed at once
+    }
     Long previous = lastStored.put(node.index + "#" + node.incarnation + "/" + key, raw.version());
     Op w = history.writeOf(new String(raw.value(), StandardCharsets.UTF_8));
     if (w == null) {

@@ -320,15 +320,9 @@ final class CatchUp {
 
   /** Applies a transfer's states (the newer version of each key wins); returns the storage. */
   private CacheStorage applyEntries(SyncReply reply) {
-    CacheStorage storage = node.storage();
-    long now = node.ticker().read();
-    for (StateEntry entry : reply.entries()) {
-      if (!entry.isAbsent()) {
-        storage.applyIfNewer(ByteKey.of(entry.key()), ClusterNode.fromEntry(entry, now));
-      }
-    }
+    node.applyStates(reply.slot(), reply.entries());
     node.stats().keysSynced.add(reply.entries().size());
-    return storage;
+    return node.storage();
   }
 
   private static boolean hasLiveOther(ConsistentHashRing ring, int slot, int self) {

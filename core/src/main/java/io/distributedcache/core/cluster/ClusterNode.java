@@ -240,7 +240,12 @@ public final class ClusterNode implements PeerInbox {
 
   /** {@link #installLayout} without a rebalance in progress. */
   public void installRing(ConsistentHashRing next) {
-    installLayout(next, null);
+    installLayout(next, null, false);
+  }
+
+  /** {@link #installLayout(ConsistentHashRing, ConsistentHashRing, boolean)}, keeping copies. */
+  public void installLayout(ConsistentHashRing serving, ConsistentHashRing target) {
+    installLayout(serving, target, false);
   }
 
   /**
@@ -265,10 +270,16 @@ public final class ClusterNode implements PeerInbox {
    *   <li>a slot the target gives this node, and the serving ring does not, is pulled from the
    *       slot's primary while writes already reach it ({@link #movesDone});
    *   <li>a slot this node no longer holds in either ring is emptied once the new ring is
-   *       published: no copy stays on a node that does not own it (DESIGN.md section 8).
+   *       published: no copy stays on a node that does not own it (DESIGN.md section 8);
+   *   <li>with {@code discardOwnCopies} (the control plane has just failed this node over) every
+   *       copy is emptied and caught up again from the primaries. While it was cut off it may have
+   *       taken writes as a deposed primary (at ONE, or not acknowledged at all), stamped by its own
+   *       clock: merged by version, they could override writes the new primary acknowledged.
+   *       Nothing it alone holds was ever acknowledged at QUORUM, so nothing durable is lost.
    * </ul>
    */
-  public synchronized void installLayout(ConsistentHashRing serving, ConsistentHashRing target) {
+  public synchronized void installLayout(
+      ConsistentHashRing serving, ConsistentHashRing target, boolean discardOwnCopies) {
     Objects.requireNonNull(serving, "serving");
     if (target != null && target.epoch() != serving.epoch()) {
       throw new IllegalArgumentException(
@@ -288,6 +299,7 @@ public final class ClusterNode implements PeerInbox {
     List<Integer> reconciling = new ArrayList<>();
     List<Integer> pulls = new ArrayList<>();
     List<Integer> lost = new ArrayList<>();
+    List<Integer> discarded = new ArrayList<>();
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
       int rankBefore = previous.rankOf(before, slot);
       int rankAfter = serving.rankOf(after, slot);
@@ -309,6 +321,10 @@ public final class ClusterNode implements PeerInbox {
       } else if (replicated && (rankBefore < 0 || (rankAfter == 0 && rankBefore != 0))) {
         slotStates.set(slot, SlotState.CATCHING_UP.ordinal());
         reconciling.add(slot);
+      } else if (discardOwnCopies && replicated) {
+        slotStates.set(slot, SlotState.CATCHING_UP.ordinal());
+        reconciling.add(slot);
+        discarded.add(slot);
       } else if (newlyDemoted) {
         compareAndSetSlotState(slot, SlotState.READY, SlotState.SUSPECT);
       }
@@ -320,6 +336,9 @@ public final class ClusterNode implements PeerInbox {
     for (int slot : lost) {
       dropSlot(slot);
       slotStates.set(slot, SlotState.READY.ordinal());
+    }
+    for (int slot : discarded) {
+      dropSlot(slot); // stays CATCHING_UP: caught up again from scratch
     }
   }
 
@@ -524,7 +543,8 @@ public final class ClusterNode implements PeerInbox {
     }
     stats.forwarded.increment();
     ForwardCall call =
-        new ForwardCall(nextRequestId(), deadline() + requestTimeoutNanos / 2, primary, true, done);
+        new ForwardCall(
+            nextRequestId(), deadline() + requestTimeoutNanos / 2, ring, primary, true, done);
     pending.put(call.id, call);
     send(
         ring,
@@ -567,6 +587,7 @@ public final class ClusterNode implements PeerInbox {
             new ForwardCall(
                 nextRequestId(),
                 deadline(),
+                ring,
                 primary,
                 false,
                 (status, reply, versions, entries) -> {
@@ -807,9 +828,12 @@ public final class ClusterNode implements PeerInbox {
     hlc.receive(envelope.version());
     ConsistentHashRing ring = rings.current();
     PeerMessage body = envelope.body();
-    if (envelope.epoch() != ring.epoch()) {
+    if (envelope.epoch() != ring.epoch() && !isKnownWrite(from, body)) {
       long requestId = requestIdOf(body);
       if (requestId != NOT_A_REQUEST) {
+        if (body instanceof Execute m && m.write()) {
+          writeLogs.computeIfAbsent(from, id -> new WriteLog()).refuse(requestId);
+        }
         stats.wrongEpoch.increment();
         send(ring, from, new WrongEpoch(requestId, ring.epoch()));
         return;
@@ -875,14 +899,22 @@ public final class ClusterNode implements PeerInbox {
 
   @Override
   public void onPeerDown(String nodeId) {
-    ConsistentHashRing ring = rings.current();
-    int member = ring.memberIndex(nodeId);
-    if (member < 0) {
-      return;
-    }
     for (Pending p : pending.values()) {
-      p.onPeerDown(member);
+      p.onPeerDown(nodeId);
     }
+  }
+
+  /**
+   * Whether {@code body} is a duplicate of a forwarded write this node has already begun. Such a
+   * copy is answered from the write log whatever its epoch: refusing it with {@code WrongEpoch}
+   * would tell the coordinator that nothing ran, and it would run the write again.
+   */
+  private boolean isKnownWrite(String from, PeerMessage body) {
+    if (body instanceof Execute m && m.write()) {
+      WriteLog log = writeLogs.get(from);
+      return log != null && log.knows(m.requestId());
+    }
+    return false;
   }
 
   /** {@link #requestIdOf} of a message that asks nothing (a reply, a Hello). */
@@ -917,6 +949,16 @@ public final class ClusterNode implements PeerInbox {
     int self = ring.memberIndex(settings.nodeId());
     int rank = ring.rankOf(self, m.slot());
     if (m.write()) {
+      // A duplicate is answered from the log before anything else: whatever changed since (the
+      // epoch, our role), saying "not run" about a write that ran would make it run twice.
+      WriteLog log = writeLogs.computeIfAbsent(from, id -> new WriteLog());
+      if (log.knows(m.requestId())) {
+        WriteLog.Outcome earlier = log.begin(m.requestId());
+        if (earlier != null && earlier != WriteLog.IN_PROGRESS && earlier != WriteLog.REFUSED) {
+          send(ring, from, earlier.replay(ticker.read()));
+        }
+        return;
+      }
       if (rank != 0) {
         send(
             ring,
@@ -931,7 +973,6 @@ public final class ClusterNode implements PeerInbox {
                 List.of()));
         return;
       }
-      WriteLog log = writeLogs.computeIfAbsent(from, id -> new WriteLog());
       WriteLog.Outcome earlier = log.begin(m.requestId());
       if (earlier != null) {
         if (earlier != WriteLog.IN_PROGRESS) {
@@ -988,6 +1029,37 @@ public final class ClusterNode implements PeerInbox {
         new ExecuteReply(m.requestId(), m.slot(), Status.OK, reply, NO_VERSIONS, List.of()));
   }
 
+  /**
+   * Applies replicated states of {@code slot} (newer version wins), then makes sure none stays
+   * if this node holds no copy of the slot in the layout in force. States can arrive after a
+   * layout moved the slot away (a late reply or replication); {@link #installLayout} publishes
+   * before it drops, so either it drops what we stored, or we see the new layout here.
+   */
+  void applyStates(int slot, List<StateEntry> entries) {
+    long now = ticker.read();
+    for (StateEntry entry : entries) {
+      if (!entry.isAbsent()) {
+        storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+      }
+    }
+    if (!holdsCopy(slot)) {
+      for (StateEntry entry : entries) {
+        storage.removeIfOlder(ByteKey.of(entry.key()), Long.MAX_VALUE);
+      }
+    }
+  }
+
+  /**
+   * Whether this node holds a copy of {@code slot} in the serving or the target ring in force.
+   * Any thread.
+   */
+  public boolean holdsCopy(int slot) {
+    Layout l = layout;
+    String id = settings.nodeId();
+    return l.serving().rankOf(l.serving().memberIndex(id), slot) >= 0
+        || (l.target() != null && l.target().rankOf(l.target().memberIndex(id), slot) >= 0);
+  }
+
   /** Whether {@code slot} has the same preference list, in the same order, in both rings. */
   private static boolean sameCopies(ConsistentHashRing a, ConsistentHashRing b, int slot) {
     int n = a.replicationFactor();
@@ -1013,12 +1085,7 @@ public final class ClusterNode implements PeerInbox {
   }
 
   private void onReplicate(ConsistentHashRing ring, String from, Replicate m) {
-    long now = ticker.read();
-    for (StateEntry entry : m.entries()) {
-      if (!entry.isAbsent()) {
-        storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
-      }
-    }
+    applyStates(m.slot(), m.entries());
     stats.replicatesApplied.increment();
     if (m.ackRequested()) {
       send(ring, from, new ReplicateAck(m.requestId(), m.slot()));
@@ -1185,7 +1252,8 @@ public final class ClusterNode implements PeerInbox {
       }
     }
 
-    void onPeerDown(int member) {}
+    /** The connection to {@code memberId} closed (member indexes differ between rings). */
+    void onPeerDown(String memberId) {}
 
     void onExecuteReply(String from, ExecuteReply reply) {}
 
@@ -1222,12 +1290,21 @@ public final class ClusterNode implements PeerInbox {
   /** A request forwarded to another node's {@code Execute}: a write to the primary, or a read. */
   private final class ForwardCall extends Pending {
     final int target;
+    /** The target's id, taken from the ring the request was sent under (indexes change). */
+    final String targetId;
     final boolean write;
     final WriteCompletion done;
 
-    ForwardCall(long id, long deadlineNanos, int target, boolean write, WriteCompletion done) {
+    ForwardCall(
+        long id,
+        long deadlineNanos,
+        ConsistentHashRing ring,
+        int target,
+        boolean write,
+        WriteCompletion done) {
       super(id, deadlineNanos);
       this.target = target;
+      this.targetId = ring.member(target).id();
       this.write = write;
       this.done = done;
     }
@@ -1240,13 +1317,9 @@ public final class ClusterNode implements PeerInbox {
         }
         if (!reply.entries().isEmpty()) {
           // We replicate this slot: the primary counted us as a copy, so hold the state before
-          // the client hears that the write is acknowledged.
-          long now = ticker.read();
-          for (StateEntry entry : reply.entries()) {
-            if (!entry.isAbsent()) {
-              storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
-            }
-          }
+          // the client hears that the write is acknowledged (unless the layout moved the slot
+          // away from us meanwhile: then no copy may stay here).
+          applyStates(reply.slot(), reply.entries());
         }
         done.done(reply.status(), reply.reply(), reply.keyVersions(), reply.entries());
       }
@@ -1255,7 +1328,6 @@ public final class ClusterNode implements PeerInbox {
     @Override
     void onTimeout() {
       if (finish()) {
-        String targetId = rings.current().member(target).id();
         if (write) {
           unknownOutcome(
               "no answer from the primary "
@@ -1277,11 +1349,10 @@ public final class ClusterNode implements PeerInbox {
     }
 
     @Override
-    void onPeerDown(int member) {
-      if (member != target || !finish()) {
+    void onPeerDown(String memberId) {
+      if (!memberId.equals(targetId) || !finish()) {
         return;
       }
-      String targetId = rings.current().member(target).id();
       if (write) {
         unknownOutcome("the connection to the primary " + targetId + " closed before it answered");
       } else {
@@ -1385,11 +1456,19 @@ public final class ClusterNode implements PeerInbox {
       }
     }
 
+    /**
+     * A replica on another epoch refused the state: one acknowledgement fewer, nothing more. The
+     * write is applied here, so it must not end in a {@code -TRYAGAIN} (which means "nothing was
+     * executed" and is retried): it waits for the other copies, or ends as an unknown outcome.
+     */
+    @Override
+    void onWrongEpoch(String from, long epoch) {
+      stats.wrongEpoch.increment();
+    }
+
     @Override
     void answerEpochError(String from, long epoch) {
-      stats.unknownOutcomes.increment();
-      done.done(
-          Status.UNKNOWN_OUTCOME, epochError(from, epoch), versions, forCoordinatorNow());
+      throw new IllegalStateException("a primary's write never ends on an epoch error");
     }
   }
 
@@ -1465,7 +1544,8 @@ public final class ClusterNode implements PeerInbox {
     }
 
     @Override
-    void onPeerDown(int member) {
+    void onPeerDown(String memberId) {
+      int member = ring.memberIndex(memberId);
       int rank = ring.rankOf(member, request.slot());
       if (rank < 0) {
         return;
@@ -2012,6 +2092,23 @@ public final class ClusterNode implements PeerInbox {
             return size() > REMEMBERED_WRITES_PER_PEER;
           }
         };
+
+    /**
+     * A request refused for its epoch: it must never run later either (a copy delayed until this
+     * node reaches the sender's epoch), since the coordinator was told it did not run.
+     */
+    static final Outcome REFUSED =
+        new Outcome(new ExecuteReply(0, -1, Status.FAILED, new byte[0], NO_VERSIONS, List.of()), 0);
+
+    /** Whether {@code requestId} has begun here (in progress, finished or refused). */
+    synchronized boolean knows(long requestId) {
+      return outcomes.containsKey(requestId);
+    }
+
+    /** Records that {@code requestId} was refused, unless it had begun already. */
+    synchronized void refuse(long requestId) {
+      outcomes.putIfAbsent(requestId, REFUSED);
+    }
 
     /** Returns null (and records the request) if it is new, else what is known of it. */
     synchronized Outcome begin(long requestId) {

@@ -142,6 +142,7 @@ public final class ControlPlane {
   private final java.util.Set<String> connectedPeers =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
   private long installedEpoch;
+  private boolean wasMember;
 
   // Read by other threads.
   private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
@@ -414,8 +415,13 @@ public final class ControlPlane {
     ClusterMetadata m = applied;
     NodeRecord self = m.isBootstrapped() ? m.node(selfId) : null;
     Member me = settings.self();
+    if (self != null) {
+      wasMember = true;
+    }
     if (!m.isBootstrapped() || self == null) {
-      if (!settings.isFounder()) {
+      // A joiner asks until it is in; once it has been a member, its absence means the cluster
+      // removed it (a leave), and asking again would start a join nobody will finish.
+      if (!settings.isFounder() && !wasMember) {
         request(
             "join",
             new MetadataCommand.Join(me.id(), me.host(), me.clusterPort(), settings.clientPort()),
@@ -538,7 +544,9 @@ public final class ControlPlane {
       return;
     }
     for (NodeRecord node : m.nodes()) {
-      if (node.state() != NodeState.ACTIVE || node.id().equals(selfId)) {
+      boolean active = node.state() == NodeState.ACTIVE;
+      boolean joining = node.state() == NodeState.JOINING;
+      if (!(active || joining) || node.id().equals(selfId)) {
         continue;
       }
       Long unreachableSince = unreachableSinceNanos.get(node.id());
@@ -553,8 +561,14 @@ public final class ControlPlane {
         Long last = lastSentNanos.get("fail:" + node.id());
         if (last == null || now - last >= retryIntervalNanos) {
           lastSentNanos.put("fail:" + node.id(), now);
-          failoversProposed++;
-          proposals.add(new MetadataCommand.Fail(node.id()));
+          if (active) {
+            failoversProposed++;
+            proposals.add(new MetadataCommand.Fail(node.id()));
+          } else {
+            // A joiner that vanished (or a join request that arrived after its node had left)
+            // would hold the rebalance open forever: cancel the join.
+            proposals.add(new MetadataCommand.Leave(node.id()));
+          }
         }
       }
     }

@@ -269,6 +269,26 @@ class ControlPlaneTest {
   }
 
   @Test
+  void aJoinerThatLeftDoesNotAskToJoinAgain() {
+    startFounders();
+    Node joiner = new Node("n4");
+    nodes.put("n4", joiner);
+    joiner.start(List.of());
+    joiner.control.onPeerUp("n1");
+    runUntil(
+        n -> n.metadata().node("n4") != null && n.metadata().node("n4").state() == NodeState.ACTIVE,
+        "n4 active");
+    nodes.get("n2").control.submit(new MetadataCommand.Leave("n4"));
+    runUntil(n -> n.metadata().node("n4") == null, "n4 gone");
+    for (int i = 0; i < 300; i++) {
+      step();
+      assertThat(nodes.get("n1").metadata().node("n4"))
+          .as("the removed node (its process still running) must not join again")
+          .isNull();
+    }
+  }
+
+  @Test
   void aLeaveMovesTheSlotsAwayThenRemovesTheMemberFromTheLayoutAndTheRaftGroup() {
     startFounders();
     Node asked = nodes.get("n2");

@@ -174,8 +174,9 @@ public final class ServerInfo {
     line(sb, "peers", peers);
     line(sb, "replication_factor", ring.replicationFactor());
     line(sb, "virtual_nodes_per_member", ring.virtualNodesPerMember());
-    line(sb, "slots_primary", ring.primarySlotCount(self));
-    line(sb, "slots_replicated", ring.replicatedSlotCount(self));
+    // A joining node is not in the serving ring yet: it holds no slot of it.
+    line(sb, "slots_primary", self < 0 ? 0 : ring.primarySlotCount(self));
+    line(sb, "slots_replicated", self < 0 ? 0 : ring.replicatedSlotCount(self));
     line(sb, "slots_not_ready", cluster.slotsNotReady());
     line(sb, "pending_requests", cluster.pendingRequests());
     ClusterStats stats = cluster.stats();
