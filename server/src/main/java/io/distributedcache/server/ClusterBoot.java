@@ -74,6 +74,7 @@ final class ClusterBoot implements AutoCloseable {
   private ControlPlane control;
   private volatile ClusterNode cluster;
   private volatile boolean serving;
+  private volatile boolean servesAtStart;
   private boolean announcedCaughtUp;
   private long announcedPulls = -1;
 
@@ -195,10 +196,17 @@ final class ClusterBoot implements AutoCloseable {
     if (founding != null) {
       boot.createClusterNode(founding, null);
     }
+    // A founder that restarts (its Raft log is not empty) may have missed any number of layout
+    // changes: like a joiner, it opens its client port once it has applied the cluster's current
+    // metadata, so that no client waits on a node still on epoch 1.
+    boot.servesAtStart =
+        founding != null && raftStorage.entries().isEmpty() && raftStorage.snapshot().isEmpty();
     try {
       transport.start();
-      if (founding != null) {
+      if (boot.servesAtStart) {
         boot.startServing();
+      } else if (founding != null) {
+        log.info("Restarted: the client port opens once this node has caught up on the layout");
       } else {
         transport.dial(ClusterOptions.seedHost(options.joinSeed()), ClusterOptions.seedPort(options.joinSeed()));
         log.info("Joining through {} as {}", options.joinSeed(), self);
@@ -213,6 +221,14 @@ final class ClusterBoot implements AutoCloseable {
 
   RespServer server() {
     return server;
+  }
+
+  /**
+   * Whether the client port opened during {@link #start}; otherwise (a joiner, a restarted
+   * founder) it opens, and the node logs "Ready to accept connections", once it knows the layout.
+   */
+  boolean servesAtStart() {
+    return servesAtStart;
   }
 
   /** Stops the ticker, the client port, the peer port and the event loops, in that order. */
@@ -237,6 +253,12 @@ final class ClusterBoot implements AutoCloseable {
     try {
       control.tick();
       ClusterNode c = cluster;
+      if (c != null && !serving && control.raftState().leaderId() != null
+          && control.metadata().isBootstrapped()
+          && control.metadata().node(options.nodeId()) != null) {
+        // A restarted founder: it heard from a leader, so what it applied is current.
+        startServing();
+      }
       if (c != null) {
         c.tick();
         if (!announcedCaughtUp && c.slotsNotReady() == 0) {
@@ -293,11 +315,20 @@ final class ClusterBoot implements AutoCloseable {
       startServing();
       return;
     }
-    c.installLayout(next.ring(), next.targetRing());
+    c.installLayout(next.ring(), next.targetRing(), newlyFailed(previous, next));
     if (me == null && previous.isBootstrapped() && previous.node(options.nodeId()) != null) {
       log.info("Node {} left the cluster at epoch {}", options.nodeId(), next.epoch());
       onRemoved.run();
     }
+  }
+
+  /** Whether {@code next} is the first metadata in which this node is failed over. */
+  private boolean newlyFailed(ClusterMetadata previous, ClusterMetadata next) {
+    NodeRecord now = next.node(options.nodeId());
+    NodeRecord before = previous.isBootstrapped() ? previous.node(options.nodeId()) : null;
+    return now != null
+        && now.state() == NodeState.FAILED
+        && (before == null || before.state() != NodeState.FAILED);
   }
 
   private void createClusterNode(ConsistentHashRing initial, ClusterMetadata metadata) {
@@ -325,10 +356,10 @@ final class ClusterBoot implements AutoCloseable {
     if (!serving) {
       serving = true;
       server.start();
-      if (!options.founder()) {
+      if (!servesAtStart) {
         log.info(
             "Ready to accept connections tcp bind={} port={} pid={} node-id={} cluster-port={}"
-                + " (joined the cluster)",
+                + " (knows the cluster's layout)",
             settings.bindAddress(),
             server.port(),
             ProcessHandle.current().pid(),

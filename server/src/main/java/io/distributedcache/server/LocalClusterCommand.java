@@ -1,15 +1,19 @@
 package io.distributedcache.server;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +30,11 @@ import picocli.CommandLine.Option;
  * that port + 10000. Each node's output is printed with its id in front. A node that exits on its
  * own is reported and the others keep running. Unless {@code --io-threads} is passed through, each
  * node gets an equal share of this machine's processors as event loops (at least one).
+ *
+ * <p>Node i keeps its control-plane state (Raft log, term, vote) in {@code n<i>} under a base
+ * directory: by default a fresh temporary directory per run, deleted once the nodes have stopped,
+ * so every run founds a new cluster; with {@code --data-dir BASE} the state stays in {@code
+ * BASE/n<i>} and a later run with the same base restarts the same cluster.
  */
 @Command(
     name = "local-cluster",
@@ -54,6 +63,14 @@ final class LocalClusterCommand implements Callable<Integer> {
       description = "Level new connections use. Default: ${DEFAULT-VALUE}.")
   String consistency = "QUORUM";
 
+  @Option(
+      names = "--data-dir",
+      paramLabel = "BASE",
+      description =
+          "Keep node i's state in BASE/n<i>, so it survives runs. Default: a fresh temporary"
+              + " directory per run, deleted on exit.")
+  Path dataDir;
+
   @CommandLine.Parameters(
       paramLabel = "SERVER-OPTION",
       description = "Further options passed to every node (after --), e.g. -- --maxmemory 1gb")
@@ -68,11 +85,19 @@ final class LocalClusterCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--base-port leaves no room for the cluster ports (port + 10000)");
     }
-    StringBuilder members = new StringBuilder();
-    for (int i = 1; i <= nodes; i++) {
-      members.append(i == 1 ? "" : ",")
-          .append("n").append(i).append("@127.0.0.1:").append(basePort + i - 1 + 10000);
+    for (String arg : extra) {
+      if (arg.equals("--data-dir") || arg.startsWith("--data-dir=")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "pass --data-dir to local-cluster itself (before --): each node gets BASE/n<i>");
+      }
     }
+    boolean temporary = dataDir == null;
+    Path base =
+        temporary
+            ? Files.createTempDirectory("distributedcache-local-")
+            : dataDir.toAbsolutePath();
+    String members = members();
     List<Process> processes = new ArrayList<>();
     AtomicBoolean stopping = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -93,32 +118,17 @@ final class LocalClusterCommand implements Callable<Integer> {
                 p.destroyForcibly();
               }
             }
+            if (temporary) {
+              deleteRecursively(base, System.out);
+            }
           }
           stopped.countDown();
         };
     Signals.onTerminate(stop);
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "local-cluster-stop"));
     for (int i = 1; i <= nodes; i++) {
-      int port = basePort + i - 1;
       List<String> command = new ArrayList<>(javaCommand());
-      command.addAll(
-          List.of(
-              "server",
-              "--node-id", "n" + i,
-              "--port", Integer.toString(port),
-              "--cluster-port", Integer.toString(port + 10000),
-              "--members", members.toString(),
-              "--replication-factor", Integer.toString(replicationFactor),
-              "--consistency", consistency));
-      if (!extra.contains("--io-threads")) {
-        // The nodes share this machine's processors: one event loop per node and processor
-        // share, so that a request crossing nodes does not also cross threads within a node.
-        command.addAll(
-            List.of(
-                "--io-threads",
-                Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nodes))));
-      }
-      command.addAll(extra);
+      command.addAll(nodeArguments(i, members, base));
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       processes.add(process);
       pipe("n" + i, process, System.out);
@@ -133,8 +143,72 @@ final class LocalClusterCommand implements Callable<Integer> {
             + "; try: redis-cli -p "
             + basePort
             + " set hello world; Ctrl-C stops them");
+    System.out.println(
+        "local-cluster: node state in "
+            + base
+            + File.separator
+            + "n<i>"
+            + (temporary ? " (deleted on exit; --data-dir keeps it)" : " (kept)"));
     stopped.await();
     return 0;
+  }
+
+  /** {@code n1@127.0.0.1:<cluster port>,...}: every node's entry for {@code --members}. */
+  String members() {
+    StringBuilder members = new StringBuilder();
+    for (int i = 1; i <= nodes; i++) {
+      members.append(i == 1 ? "" : ",")
+          .append("n").append(i).append("@127.0.0.1:").append(basePort + i - 1 + 10000);
+    }
+    return members.toString();
+  }
+
+  /** The arguments after the launcher for node {@code i} (from 1), with its data directory. */
+  List<String> nodeArguments(int i, String members, Path base) {
+    int port = basePort + i - 1;
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "server",
+                "--node-id", "n" + i,
+                "--port", Integer.toString(port),
+                "--cluster-port", Integer.toString(port + 10000),
+                "--members", members,
+                "--replication-factor", Integer.toString(replicationFactor),
+                "--consistency", consistency,
+                "--data-dir", base.resolve("n" + i).toString()));
+    if (!extra.contains("--io-threads")) {
+      // The nodes share this machine's processors: one event loop per node and processor
+      // share, so that a request crossing nodes does not also cross threads within a node.
+      args.addAll(
+          List.of(
+              "--io-threads",
+              Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nodes))));
+    }
+    args.addAll(extra);
+    return args;
+  }
+
+  /**
+   * Deletes {@code dir} and everything under it, deepest first; reports (to {@code log}) what it
+   * could not delete instead of failing, since it runs while the launcher exits. Called once, on
+   * the stopping thread, after every node process has exited.
+   */
+  static void deleteRecursively(Path dir, PrintStream log) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        try {
+          Files.delete(p);
+        } catch (IOException e) {
+          log.println("local-cluster: could not delete " + p + ": " + e);
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      log.println("local-cluster: could not delete " + dir + ": " + e);
+    }
   }
 
   /** The same java, JVM options and jar (or class path) this launcher runs with. */

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServerCommand.class,
       LocalClusterCommand.class,
+      ClusterCliCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -217,14 +217,14 @@ final class ServerCommand implements Callable<Integer> {
       log.warn("signal handlers unavailable: SIGTERM will still stop cleanly, with status 143");
     }
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "shutdown"));
-    if (cluster != null && !cluster.founder()) {
-      // A joiner opens its client port only once the cluster accepted it; ClusterBoot says when.
+    if (running instanceof ClusterBoot boot && !boot.servesAtStart()) {
+      // A joiner, or a restarted founder, opens its client port once it knows the layout;
+      // ClusterBoot logs "Ready to accept connections" then.
       log.info(
-          "Started node {} (pid {}): joining through {}; client port {} opens once the cluster"
-              + " has accepted it",
+          "Started node {} (pid {}){}; client port {} opens once it knows the cluster's layout",
           cluster.nodeId(),
           ProcessHandle.current().pid(),
-          cluster.joinSeed(),
+          cluster.founder() ? "" : ": joining through " + cluster.joinSeed(),
           settings.port());
       stopped.await();
       return 0;
