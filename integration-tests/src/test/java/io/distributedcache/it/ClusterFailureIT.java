@@ -2,6 +2,7 @@ package io.distributedcache.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.time.Duration;
@@ -16,26 +17,36 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * A node killed with SIGKILL and restarted, in a three-node cluster at QUORUM with a 1 s request
- * timeout: acknowledged writes survive, writes to the dead node's slots fail fast and clearly,
- * the others go on, and the restarted node catches up with what it missed.
+ * timeout: acknowledged writes survive; writes to the dead node's slots fail fast and clearly until
+ * the control plane fails its slots over (after {@code --failure-timeout}), then succeed; the
+ * others go on throughout; the restarted node catches up with what it missed and is active again.
  *
- * <p>One scenario, in steps (each assertion names its step): the cluster is the test's own
- * because it kills a node.
+ * <p>Each test starts its own cluster because it kills nodes. The first is one scenario in steps
+ * (each assertion names its step).
  */
 @ExtendWith(Seeds.class)
 class ClusterFailureIT {
 
   private static final int KEYS = 300;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+  /**
+   * Failure timeout of the first scenario: long enough that the refusals before the failover can
+   * be observed (its first write to the victim's slots goes out within a second or two of the
+   * kill), short enough to keep the test quick.
+   */
+  private static final Duration SLOW_FAILOVER = Duration.ofSeconds(6);
   /**
    * "Fails fast": refused without waiting for the request timeout. The slowest refusal must stay
    * under half of it (room for a GC pause on a loaded 2-core box), the typical one far below.
@@ -53,14 +64,18 @@ class ClusterFailureIT {
   private ClusterHarness cluster;
 
   @BeforeEach
-  void startCluster() {
+  void preconditions() {
     assumeFalse(ServerProcess.referenceMode(), "cluster mode is DistributedCache's own");
+  }
+
+  private void startCluster(Duration failureTimeout) {
     cluster =
         ClusterHarness.start(
             3,
             "--replication-factor", "3",
             "--consistency", "QUORUM",
-            "--request-timeout", REQUEST_TIMEOUT.toSeconds() + "s");
+            "--request-timeout", REQUEST_TIMEOUT.toMillis() + "ms",
+            "--failure-timeout", failureTimeout.toMillis() + "ms");
   }
 
   @AfterEach
@@ -70,8 +85,14 @@ class ClusterFailureIT {
     }
   }
 
+  /** Whether node {@code via} has applied the failover of a member (the victim: the only one). */
+  private boolean failedOver(String via) {
+    return "1".equals(cluster.clusterInfoField(via, "dc_members_failed"));
+  }
+
   @Test
   void killedNodeLosesNoAcknowledgedWriteAndCatchesUpAfterRestart() {
+    startCluster(SLOW_FAILOVER);
     List<String> ids = cluster.ids();
     Random random = Seeds.random("ClusterFailureIT");
     String victim = ids.get(random.nextInt(ids.size()));
@@ -98,45 +119,88 @@ class ClusterFailureIT {
     assertThat(victimPrimaryKeys.size()).as("and some do not").isLessThan(KEYS);
 
     // 2. SIGKILL the victim; wait until both survivors have noticed.
+    long killedAt = System.nanoTime();
     cluster.kill9(victim);
     cluster.awaitSeenDown(victim);
     List<Jedis> quorum = survivors.stream().map(id -> cluster.jedis(id, "QUORUM")).toList();
 
-    // 3. Every acknowledged value is read at QUORUM through each survivor.
-    for (Jedis via : quorum) {
-      for (String key : keys) {
-        assertThat(via.get(key)).as("3. QUORUM read of %s with %s down", key, context)
-            .isEqualTo(acknowledged.get(key));
-      }
+    // 3. Before the failover, with one copy of three gone, ALL can be neither written nor read:
+    // refused at once.
+    String alive = keys.stream().filter(k -> !victimPrimaryKeys.contains(k)).findFirst()
+        .orElseThrow();
+    Jedis strict = cluster.jedis(survivors.get(0), "ALL");
+    if (!failedOver(survivors.get(0))) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> strict.set(alive, "never"))
+          .as("3. ALL write with %s down", victim)
+          .hasMessageStartingWith("CLUSTERDOWN ALL write needs 3 of 3 copies");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("3. ALL write refused in")
+          .isLessThan(FAIL_FAST_MAX);
+      start = System.nanoTime();
+      assertThatThrownBy(() -> strict.get(alive))
+          .as("3. ALL read with %s down", victim)
+          .hasMessageStartingWith("CLUSTERDOWN ALL read of slot " + ClusterHarness.slot(alive));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("3. ALL read refused in")
+          .isLessThan(FAIL_FAST_MAX);
     }
 
-    // 4. Writes: accepted where the primary lives, refused fast where it is the victim.
+    // 4. Writes: accepted where the primary lives; where it is the victim refused fast until the
+    // failover, accepted after it (never accepted before: the coordinator must have applied it).
     List<Long> refusalNanos = new ArrayList<>();
-    for (int i = 0; i < KEYS; i++) {
-      String key = keys.get(i);
-      Jedis via = quorum.get(i % quorum.size());
-      String value = "v1-" + i;
+    int acceptedAfterFailover = 0;
+    List<String> order = new ArrayList<>(victimPrimaryKeys);
+    keys.stream().filter(k -> !victimPrimaryKeys.contains(k)).forEach(order::add);
+    for (int i = 0; i < order.size(); i++) {
+      String key = order.get(i);
+      String via = survivors.get(i % survivors.size());
+      Jedis j = quorum.get(i % quorum.size());
+      String value = "v1-" + key;
       if (victimPrimaryKeys.contains(key)) {
         long start = System.nanoTime();
-        assertThatThrownBy(() -> via.set(key, value))
-            .as("4. QUORUM write of %s whose primary is down; %s", key, context)
-            .isInstanceOf(JedisDataException.class)
-            .hasMessageStartingWith(
-                "CLUSTERDOWN the primary of slot " + ClusterHarness.slot(key) + " (" + victim
-                    + ") is unreachable");
-        refusalNanos.add(System.nanoTime() - start);
+        String reply;
+        try {
+          reply = j.set(key, value);
+        } catch (JedisDataException e) {
+          long tookNanos = System.nanoTime() - start;
+          if (e.getMessage().startsWith(
+              "CLUSTERDOWN the primary of slot " + ClusterHarness.slot(key) + " (" + victim
+                  + ") is unreachable")) {
+            refusalNanos.add(tookNanos);
+            continue;
+          }
+          // Once the failover is under way the new primary may ask to retry while it reconciles.
+          assertThat(failedOver(via))
+              .as("4. write of %s refused with '%s': only the failover excuses that; %s",
+                  key, e.getMessage(), context)
+              .isTrue();
+          assertThat(e.getMessage()).as("4. write of %s during the failover", key)
+              .matches("(TRYAGAIN|CLUSTERDOWN) .*");
+          continue;
+        }
+        assertThat(reply).as("4. QUORUM write of %s; %s", key, context).isEqualTo("OK");
+        assertThat(failedOver(via))
+            .as("4. write of %s (primary %s down) accepted by %s, which must have failed %s over"
+                + " first; %s", key, victim, via, victim, context)
+            .isTrue();
+        acknowledged.put(key, value);
+        acceptedAfterFailover++;
       } else {
-        assertThat(via.set(key, value)).as("4. QUORUM write of %s; %s", key, context)
+        assertThat(j.set(key, value)).as("4. QUORUM write of %s; %s", key, context)
             .isEqualTo("OK");
         acknowledged.put(key, value);
       }
     }
+    assertThat(refusalNanos)
+        .as("4. writes to %s's slots refused before the failover (failure timeout %s, %d of them"
+            + " accepted after it); %s", victim, SLOW_FAILOVER, acceptedAfterFailover, context)
+        .isNotEmpty();
     Collections.sort(refusalNanos);
     long medianNanos = refusalNanos.get(refusalNanos.size() / 2);
     long slowestNanos = refusalNanos.get(refusalNanos.size() - 1);
     String refusals =
         refusalNanos.size() + " refusals, median " + medianNanos / 1000 + " us, slowest "
-            + slowestNanos / 1000 + " us; request timeout " + REQUEST_TIMEOUT;
+            + slowestNanos / 1000 + " us; request timeout " + REQUEST_TIMEOUT + "; "
+            + acceptedAfterFailover + " accepted after the failover";
     System.out.println("[ClusterFailureIT] " + refusals);
     assertThat(Duration.ofNanos(medianNanos))
         .as("4. median refusal: %s", refusals)
@@ -144,30 +208,37 @@ class ClusterFailureIT {
     assertThat(Duration.ofNanos(slowestNanos))
         .as("4. slowest refusal: %s", refusals)
         .isLessThan(FAIL_FAST_MAX);
-    // With one copy of three gone, ALL can be neither written nor read: refused at once, too.
-    String alive = keys.stream().filter(k -> !victimPrimaryKeys.contains(k)).findFirst()
-        .orElseThrow();
-    Jedis strict = cluster.jedis(survivors.get(0), "ALL");
-    long start = System.nanoTime();
-    assertThatThrownBy(() -> strict.set(alive, "never"))
-        .as("4. ALL write with %s down", victim)
-        .hasMessageStartingWith("CLUSTERDOWN ALL write needs 3 of 3 copies");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("4. ALL write refused in")
-        .isLessThan(FAIL_FAST_MAX);
-    start = System.nanoTime();
-    assertThatThrownBy(() -> strict.get(alive))
-        .as("4. ALL read with %s down", victim)
-        .hasMessageStartingWith("CLUSTERDOWN ALL read of slot " + ClusterHarness.slot(alive));
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("4. ALL read refused in")
-        .isLessThan(FAIL_FAST_MAX);
+
+    // 5. The failover: both survivors mark the victim failed, then writes to its slots succeed.
+    try {
+      await("5. survivors fail " + victim + " over")
+          .atMost(SLOW_FAILOVER.plusSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> survivors.stream().allMatch(this::failedOver));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\n" + cluster.allOutput(), e);
+    }
+    System.out.printf(
+        "[ClusterFailureIT] %s failed over %d ms after the kill (failure timeout %s)%n",
+        victim, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), SLOW_FAILOVER);
+    for (int i = 0; i < victimPrimaryKeys.size(); i++) {
+      String key = victimPrimaryKeys.get(i);
+      String value = "v2-" + key;
+      Jedis j = quorum.get(i % quorum.size());
+      await("5. QUORUM write of " + key + " after the failover")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> setOrRetry(j, key, value));
+      acknowledged.put(key, value);
+    }
     for (Jedis via : quorum) {
       for (String key : keys) {
-        assertThat(via.get(key)).as("4. after the writes, QUORUM read of %s; %s", key, context)
+        assertThat(via.get(key)).as("5. after the writes, QUORUM read of %s; %s", key, context)
             .isEqualTo(acknowledged.get(key));
       }
     }
 
-    // 5. Restart the victim with the same arguments. While it catches up, reads through it at ONE
+    // 6. Restart the victim with the same arguments. While it catches up, reads through it at ONE
     // must not be served from its empty store: each is the acknowledged value or an error.
     cluster.restart(victim);
     Jedis early = cluster.jedis(victim, "ONE");
@@ -178,7 +249,7 @@ class ClusterFailureIT {
       for (String key : keys) {
         try {
           assertThat(early.get(key))
-              .as("5. ONE read of %s through %s while it catches up; %s", key, victim, context)
+              .as("6. ONE read of %s through %s while it catches up; %s", key, victim, context)
               .isEqualTo(acknowledged.get(key));
           servedWhileCatchingUp++;
         } catch (JedisDataException e) {
@@ -188,7 +259,7 @@ class ClusterFailureIT {
             // Refused, never stale: TRYAGAIN (a copy is catching up) or, before its peers are
             // connected in both directions, CLUSTERDOWN (no copy reachable yet).
             assertThat(e.getMessage())
-                .as("5. ONE read of %s through %s while it catches up", key, victim)
+                .as("6. ONE read of %s through %s while it catches up", key, victim)
                 .matches("(TRYAGAIN|CLUSTERDOWN) .*");
             refusedWhileCatchingUp++;
           }
@@ -200,39 +271,42 @@ class ClusterFailureIT {
         victim, servedWhileCatchingUp, refusedWhileCatchingUp, timedOutWhileCatchingUp);
     cluster.awaitCaughtUp();
     assertThat(cluster.process(victim).stdout())
-        .as("5. restarted %s logs that it caught up", victim)
+        .as("6. restarted %s logs that it caught up", victim)
         .contains("Caught up: node " + victim + " serves its 16384 slots");
+    // Recovered: active again on every node, every copy in place.
+    cluster.awaitMembership();
+    cluster.awaitVerifyOk(victim, Duration.ofSeconds(30));
 
-    // 6. Reads at ONE on the victim itself return every acknowledged value, those written while
+    // 7. Reads at ONE on the victim itself return every acknowledged value, those written while
     // it was down included, from its own copy (nothing forwarded).
     Map<String, String> before = cluster.infoCluster(victim);
     Jedis one = cluster.jedis(victim, "ONE");
     for (String key : keys) {
-      assertThat(one.get(key)).as("6. ONE read of %s on restarted %s; %s", key, victim, context)
+      assertThat(one.get(key)).as("7. ONE read of %s on restarted %s; %s", key, victim, context)
           .isEqualTo(acknowledged.get(key));
     }
     Map<String, String> after = cluster.infoCluster(victim);
     assertThat(Long.parseLong(after.get("forwarded_requests"))
             - Long.parseLong(before.get("forwarded_requests")))
-        .as("6. ONE reads on caught-up %s served from its own copy", victim)
+        .as("7. ONE reads on caught-up %s served from its own copy", victim)
         .isZero();
 
-    // 7. Writes to its slots work again, through it and through the others.
+    // 8. Writes to its slots work again, through it and through the others.
     List<Jedis> everyone = ids.stream().map(id -> cluster.jedis(id, "QUORUM")).toList();
     for (int i = 0; i < victimPrimaryKeys.size(); i++) {
       String key = victimPrimaryKeys.get(i);
-      String value = "v2-" + key;
+      String value = "v3-" + key;
       assertThat(everyone.get(i % everyone.size()).set(key, value))
-          .as("7. QUORUM write of %s after %s returned", key, victim)
+          .as("8. QUORUM write of %s after %s returned", key, victim)
           .isEqualTo("OK");
       acknowledged.put(key, value);
     }
 
-    // 8. No acknowledged write is lost: every key at ALL through every node.
+    // 9. No acknowledged write is lost: every key at ALL through every node.
     for (String id : ids) {
       Jedis strictly = cluster.jedis(id, "ALL");
       for (String key : keys) {
-        assertThat(strictly.get(key)).as("8. ALL read of %s via %s; %s", key, id, context)
+        assertThat(strictly.get(key)).as("9. ALL read of %s via %s; %s", key, id, context)
             .isEqualTo(acknowledged.get(key));
       }
     }
@@ -254,8 +328,12 @@ class ClusterFailureIT {
    * #RESTART_CYCLES} kill and restart cycles, a different victim each time, stopping at the first
    * that shows the fault.
    */
-  @Test
-  void restartedNodeAnswersPromptlyOnceRestarted() throws Exception {
+  @ParameterizedTest(name = "failure timeout {0} ms")
+  @ValueSource(longs = {6_000, 1_000})
+  void restartedNodeAnswersPromptlyOnceRestarted(long failureTimeoutMillis) throws Exception {
+    // 6 s: each victim is back before its failover (the scenario this test was written for).
+    // 1 s (the default): each victim is failed over while down, so its restart is a recovery.
+    startCluster(Duration.ofMillis(failureTimeoutMillis));
     List<String> order = new ArrayList<>(cluster.ids());
     Collections.shuffle(order, Seeds.random("restartedNodeAnswersPromptly"));
     for (int cycle = 0; cycle < RESTART_CYCLES; cycle++) {
@@ -285,14 +363,30 @@ class ClusterFailureIT {
     cluster.awaitSeenDown(victim);
     // The victim stays down for 2 s, long enough for the survivors' redial backoff to reach its
     // cap, while the survivors keep serving QUORUM reads.
+    // The failover happens in that window: while the survivors apply its epoch a few ms apart,
+    // a read may be refused with TRYAGAIN (a peer on the other epoch), never answered wrongly.
     Jedis survivor = cluster.jedis(survivors.get(1), "QUORUM");
     long downUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+    int epochRefusals = 0;
     while (System.nanoTime() < downUntil) {
       for (String key : keys) {
-        assertThat(survivor.get(key)).as("QUORUM read of %s with %s down", key, victim)
-            .isEqualTo("v-" + key);
+        try {
+          assertThat(survivor.get(key)).as("QUORUM read of %s with %s down", key, victim)
+              .isEqualTo("v-" + key);
+        } catch (JedisDataException e) {
+          assertThat(e.getMessage()).as("QUORUM read of %s with %s down", key, victim)
+              .startsWith("TRYAGAIN ring epoch mismatch");
+          epochRefusals++;
+        }
       }
     }
+    for (String key : keys) {
+      assertThat(survivor.get(key)).as("QUORUM read of %s after the failover of %s", key, victim)
+          .isEqualTo("v-" + key);
+    }
+    System.out.printf(
+        "[ClusterFailureIT] %s down 2 s: %d QUORUM reads refused with TRYAGAIN (epoch change)%n",
+        victim, epochRefusals);
 
     cluster.restart(victim);
     // Several clients at once, two per kind of request: a request caught in the faulty window
@@ -336,7 +430,22 @@ class ClusterFailureIT {
       pool.shutdownNow();
     }
     cluster.awaitCaughtUp();
+    cluster.awaitMembership(); // the next cycle starts from every member active
     return problems;
+  }
+
+  /**
+   * One SET: true if acknowledged, false if refused with TRYAGAIN or CLUSTERDOWN (worth retrying
+   * while a failover settles); any other reply or error fails.
+   */
+  private static boolean setOrRetry(Jedis j, String key, String value) {
+    try {
+      assertThat(j.set(key, value)).as("SET %s", key).isEqualTo("OK");
+      return true;
+    } catch (JedisDataException e) {
+      assertThat(e.getMessage()).as("SET %s", key).matches("(TRYAGAIN|CLUSTERDOWN) .*");
+      return false;
+    }
   }
 
   /**
