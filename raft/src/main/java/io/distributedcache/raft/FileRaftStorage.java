@@ -83,6 +83,12 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
   static final String SNAPSHOT_FILE = "raft-snapshot";
   static final String SNAPSHOT_TEMP_FILE = "raft-snapshot.tmp";
 
+  /**
+   * Held locked (an OS file lock) while the storage is open: two processes given the same
+   * directory would interleave their logs and votes, which breaks Raft's promises.
+   */
+  static final String LOCK_FILE = "raft-lock";
+
   private static final int HARD_STATE_MAGIC = 0x52414648; // "RAFH"
   private static final int SNAPSHOT_MAGIC = 0x52414653; // "RAFS"
   private static final int NO_VOTE = -1;
@@ -99,6 +105,7 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
 
   /** The open log file; replaced (by a rename) when compaction rewrites the log. */
   private FileChannel logChannel;
+  private final FileChannel lockChannel;
 
   private HardState hardState;
   private Snapshot snapshot;
@@ -117,6 +124,7 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
 
   private FileRaftStorage(
       Path dir,
+      FileChannel lockChannel,
       FileChannel logChannel,
       HardState hardState,
       Snapshot snapshot,
@@ -124,6 +132,7 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
       List<Long> recordOffsets,
       long logEndOffset) {
     this.dir = dir;
+    this.lockChannel = lockChannel;
     this.logChannel = logChannel;
     this.hardState = hardState;
     this.snapshot = snapshot;
@@ -144,8 +153,10 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
    */
   public static FileRaftStorage open(Path dir) {
     Objects.requireNonNull(dir, "dir");
+    FileChannel lockChannel = null;
     try {
       Files.createDirectories(dir);
+      lockChannel = lock(dir);
       // A temp file left by a crash before its rename never counted.
       Files.deleteIfExists(dir.resolve(HARD_STATE_TEMP_FILE));
       Files.deleteIfExists(dir.resolve(SNAPSHOT_TEMP_FILE));
@@ -176,7 +187,8 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
                   + ": entries are missing");
         }
         FileRaftStorage storage =
-            new FileRaftStorage(dir, channel, hardState, snapshot, log, offsets, validEnd);
+            new FileRaftStorage(
+                dir, lockChannel, channel, hardState, snapshot, log, offsets, validEnd);
         if (!log.isEmpty() && log.get(0).index() <= snapshot.index()) {
           // A crash between saving the snapshot and rewriting the log.
           storage.rewriteLog(RaftStorage.entriesKept(snapshot, log));
@@ -186,9 +198,39 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
         channel.close();
         throw e;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open Raft storage in " + dir, e);
+    } catch (IOException | RuntimeException e) {
+      if (lockChannel != null) {
+        try {
+          lockChannel.close();
+        } catch (IOException ignored) {
+          // already failing
+        }
+      }
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException("cannot open Raft storage in " + dir, io);
+      }
+      throw (RuntimeException) e;
     }
+  }
+
+  /** Takes the directory's lock, or fails saying another storage holds it. */
+  private static FileChannel lock(Path dir) throws IOException {
+    FileChannel channel =
+        FileChannel.open(
+            dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null; // held by this very process
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IOException(
+          dir + " is in use by another process (or another storage in this one): "
+              + "each node needs its own --data-dir");
+    }
+    return channel;
   }
 
   /** The directory this storage lives in. */
@@ -302,6 +344,7 @@ public final class FileRaftStorage implements RaftStorage, AutoCloseable {
   public void close() {
     try {
       logChannel.close();
+      lockChannel.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close the Raft log in " + dir, e);
     }

@@ -36,6 +36,21 @@ class FileRaftStorageTest {
   }
 
   @Test
+  void aDirectoryInUseIsRefusedUntilItsStorageIsClosed() {
+    Path dir = tmp.resolve("shared");
+    FileRaftStorage first = FileRaftStorage.open(dir);
+    assertThatThrownBy(() -> FileRaftStorage.open(dir))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("cannot open Raft storage in " + dir)
+        .cause()
+        .hasMessageContaining("is in use by another process");
+    first.close();
+    FileRaftStorage again = FileRaftStorage.open(dir);
+    assertThat(again.entries()).isEmpty();
+    again.close();
+  }
+
+  @Test
   void aFreshDirectoryIsEmpty() {
     FileRaftStorage s = FileRaftStorage.open(tmp.resolve("fresh/nested"));
     assertThat(s.hardState()).isEqualTo(HardState.INITIAL);
