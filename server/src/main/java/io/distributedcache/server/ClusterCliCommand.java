@@ -178,6 +178,53 @@ final class ClusterCliCommand implements Runnable {
       out().printf(Locale.ROOT, "[%6.1fs] %s%n", seconds, line);
       out().flush();
     }
+
+    /**
+     * Looks at the cluster through {@code poller} every {@link #interval} until {@code done}
+     * holds for a view or {@code timeout} has passed, printing {@code progressLine(view)} when it
+     * changes and once when no member answers ({@code unreachable}).
+     *
+     * @return the view {@code done} accepted, or null at the deadline; {@link #lastView} is the
+     *     last view seen either way
+     */
+    ClusterView pollUntil(
+        Poller poller,
+        Duration timeout,
+        java.util.function.Predicate<ClusterView> done,
+        java.util.function.Function<ClusterView, String> progressLine,
+        String unreachable)
+        throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      String lastLine = null;
+      boolean saidUnreachable = false;
+      lastView = null;
+      while (true) {
+        ClusterView view = poller.poll();
+        if (view != null) {
+          lastView = view;
+          if (done.test(view)) {
+            return view;
+          }
+          String line = progressLine.apply(view);
+          if (!line.equals(lastLine)) {
+            progress(line);
+            lastLine = line;
+          }
+          saidUnreachable = false;
+        } else if (!saidUnreachable) {
+          progress(unreachable + " (" + poller.lastFailure() + "); retrying");
+          saidUnreachable = true;
+        }
+        long leftNanos = deadline - System.nanoTime();
+        if (leftNanos <= 0) {
+          return null;
+        }
+        pause(min(interval, Duration.ofNanos(leftNanos)));
+      }
+    }
+
+    /** The last view {@link #pollUntil} saw, or null if no member answered. */
+    ClusterView lastView;
   }
 
   /**
@@ -510,38 +557,21 @@ final class ClusterCliCommand implements Runnable {
     @Override
     public Integer call() throws InterruptedException {
       startClock();
-      long deadline = System.nanoTime() + target.timeout.toNanos();
       Poller poller = new Poller(this, List.of(asked()), null);
-      String lastLine = null;
-      ClusterView last = null;
-      boolean saidUnreachable = false;
-      while (true) {
-        ClusterView view = poller.poll();
-        if (view != null) {
-          last = view;
-          Member m = view.member(name);
-          // In the serving ring and not failed or leaving: the cutover that ends a join's
-          // rebalance has happened (JOINING nodes are only in the target ring).
-          if (m != null && m.state().equals("active")) {
-            progress(name + " is an active member at epoch " + view.epoch() + "; " + after(view));
-            return EXIT_OK;
-          }
-          String line = progressLine(view, name, false);
-          if (!line.equals(lastLine)) {
-            progress(line);
-            lastLine = line;
-          }
-          saidUnreachable = false;
-        } else if (!saidUnreachable) {
-          progress("no member answers yet (" + poller.lastFailure() + "); retrying");
-          saidUnreachable = true;
-        }
-        long leftNanos = deadline - System.nanoTime();
-        if (leftNanos <= 0) {
-          break;
-        }
-        pause(min(interval, Duration.ofNanos(leftNanos)));
+      // In the serving ring and not failed or leaving: the cutover that ends a join's rebalance
+      // has happened (JOINING nodes are only in the target ring).
+      ClusterView joined =
+          pollUntil(
+              poller,
+              target.timeout,
+              view -> view.member(name) != null && view.member(name).state().equals("active"),
+              view -> progressLine(view, name, false),
+              "no member answers yet");
+      if (joined != null) {
+        progress(name + " is an active member at epoch " + joined.epoch() + "; " + after(joined));
+        return EXIT_OK;
       }
+      ClusterView last = lastView;
       if (last == null) {
         err().println(
             "timed out after " + human(target.timeout) + ": no member answered ("
@@ -630,35 +660,20 @@ final class ClusterCliCommand implements Runnable {
         return EXIT_UNREACHABLE;
       }
       Poller poller = new Poller(this, preferred, name);
-      String lastLine = null;
-      ClusterView last = null;
-      boolean saidUnreachable = false;
-      while (true) {
-        ClusterView view = poller.poll();
-        if (view != null) {
-          last = view;
-          // Gone from the serving ring with nobody LEAVING: the leave's cutover has happened
-          // (at most one rebalance runs at a time, and a LEAVING node stays in the ring).
-          if (view.member(name) == null && view.figure("dc_members_leaving") == 0) {
-            progress(name + " left at epoch " + view.epoch() + "; " + after(view));
-            return EXIT_OK;
-          }
-          String line = progressLine(view, name, true);
-          if (!line.equals(lastLine)) {
-            progress(line);
-            lastLine = line;
-          }
-          saidUnreachable = false;
-        } else if (!saidUnreachable) {
-          progress("no member answers (" + poller.lastFailure() + "); retrying");
-          saidUnreachable = true;
-        }
-        long leftNanos = deadline - System.nanoTime();
-        if (leftNanos <= 0) {
-          break;
-        }
-        pause(min(interval, Duration.ofNanos(leftNanos)));
+      // Gone from the serving ring with nobody LEAVING: the leave's cutover has happened (at
+      // most one rebalance runs at a time, and a LEAVING node stays in the ring).
+      ClusterView left =
+          pollUntil(
+              poller,
+              Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+              view -> view.member(name) == null && view.figure("dc_members_leaving") == 0,
+              view -> progressLine(view, name, true),
+              "no member answers");
+      if (left != null) {
+        progress(name + " left at epoch " + left.epoch() + "; " + after(left));
+        return EXIT_OK;
       }
+      ClusterView last = lastView;
       err().println(
           "timed out after " + human(target.timeout) + " waiting for " + name + " to leave"
               + (last == null
