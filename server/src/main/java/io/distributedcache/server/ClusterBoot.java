@@ -76,7 +76,8 @@ final class ClusterBoot implements AutoCloseable {
   private volatile boolean serving;
   private volatile boolean servesAtStart;
   private boolean announcedCaughtUp;
-  private long announcedPulls = -1;
+  private boolean pulling;
+  private Admin admin;
 
   /** How often the node checks every copy in the cluster for the health figures. */
   private static final long VERIFY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -191,7 +192,8 @@ final class ClusterBoot implements AutoCloseable {
           }
         });
     node.topology(boot.new Topology());
-    node.admin(boot.new Admin());
+    boot.admin = boot.new Admin();
+    node.admin(boot.admin);
     node.peerFigures(() -> boot.figures(transport.stats()));
     if (founding != null) {
       boot.createClusterNode(founding, null);
@@ -282,12 +284,11 @@ final class ClusterBoot implements AutoCloseable {
                 lastVerifyAtMillis = System.currentTimeMillis();
               });
         }
-        long pulls = c.pullsPending();
-        if (pulls != announcedPulls && (pulls == 0 || announcedPulls <= 0)) {
-          if (pulls == 0 && announcedPulls > 0) {
-            log.info("Pulled every slot this rebalance gives node {}", options.nodeId());
-          }
-          announcedPulls = pulls;
+        if (c.pullsPending() > 0) {
+          pulling = true;
+        } else if (pulling) {
+          pulling = false;
+          log.info("Pulled every slot this rebalance gives node {}", options.nodeId());
         }
       }
     } catch (RuntimeException e) {
@@ -403,7 +404,7 @@ final class ClusterBoot implements AutoCloseable {
   // Views for the RESP layer
 
   Map<String, Object> figures(TransportStats stats) {
-    Map<String, Object> figures = new LinkedHashMap<>(new Admin().figures());
+    Map<String, Object> figures = new LinkedHashMap<>(admin.figures());
     figures.put("peer_messages_sent", stats.messagesSent());
     figures.put("peer_bytes_sent", stats.bytesSent());
     figures.put("peer_messages_received", stats.messagesReceived());

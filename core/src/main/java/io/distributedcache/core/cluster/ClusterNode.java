@@ -238,11 +238,6 @@ public final class ClusterNode implements PeerInbox {
   // ------------------------------------------------------------------------------------------
   // Layout changes
 
-  /** {@link #installLayout} without a rebalance in progress. */
-  public void installRing(ConsistentHashRing next) {
-    installLayout(next, null, false);
-  }
-
   /** {@link #installLayout(ConsistentHashRing, ConsistentHashRing, boolean)}, keeping copies. */
   public void installLayout(ConsistentHashRing serving, ConsistentHashRing target) {
     installLayout(serving, target, false);

@@ -141,7 +141,6 @@ public final class ControlPlane {
       };
   private final java.util.Set<String> connectedPeers =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private long installedEpoch;
   private boolean wasMember;
 
   // Read by other threads.
@@ -292,7 +291,6 @@ public final class ControlPlane {
         // Restored from a snapshot: the listener has not heard of it yet.
         metadata = applied;
         listener.onMetadata(ClusterMetadata.EMPTY, applied);
-        installedEpoch = applied.epoch();
       }
     }
     Object[] in;
@@ -399,7 +397,6 @@ public final class ControlPlane {
       if (!applied.equals(before)) {
         metadata = applied;
         listener.onMetadata(before, applied);
-        installedEpoch = applied.epoch();
       }
       if (appliedIndex - snapshotIndex >= settings.snapshotEveryEntries()) {
         storage.saveSnapshot(raft.compact(appliedIndex, applied.encode()));
@@ -438,12 +435,13 @@ public final class ControlPlane {
               me.id(), me.host(), me.clusterPort(), settings.clientPort()),
           now);
     }
-    if (self.state() == NodeState.FAILED && installedEpoch == m.epoch() && copies.allReady()) {
+    // The listener has installed every applied layout by now (it runs inside the apply), so the
+    // copies' state below is judged under the layout of m.
+    if (self.state() == NodeState.FAILED && copies.allReady()) {
       request("recover", new MetadataCommand.Recover(selfId), now);
     }
     if (m.inTransition()
         && m.pendingMoves().contains(selfId)
-        && installedEpoch == m.epoch()
         && copies.movesDone(m.epoch())) {
       request("moved", new MetadataCommand.MoveDone(selfId, m.epoch()), now);
     }
