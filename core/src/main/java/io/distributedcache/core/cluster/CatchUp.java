@@ -320,7 +320,7 @@ final class CatchUp {
 
   /** Applies a transfer's states (the newer version of each key wins); returns the storage. */
   private CacheStorage applyEntries(SyncReply reply) {
-    node.applyStates(reply.slot(), reply.entries());
+    node.applyStates(reply.slot(), reply.entries(), true);
     node.stats().keysSynced.add(reply.entries().size());
     return node.storage();
   }
@@ -493,6 +493,9 @@ final class CatchUp {
     for (ByteKey key : candidates) {
       if (storage.removeIfOlder(key, reply.snapshotVersion())) {
         node.stats().keysRemovedBySync.increment();
+        node.deliverLocally(
+            io.distributedcache.core.invalidation.Invalidation.key(
+                io.distributedcache.core.invalidation.Invalidation.Cause.DELETED, key.bytes()));
       }
     }
   }

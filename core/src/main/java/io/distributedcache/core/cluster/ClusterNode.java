@@ -9,7 +9,9 @@ import io.distributedcache.core.cluster.message.ExecuteReply.Status;
 import io.distributedcache.core.cluster.message.Flush;
 import io.distributedcache.core.cluster.message.FlushAck;
 import io.distributedcache.core.cluster.message.Hello;
+import io.distributedcache.core.cluster.message.Invalidate;
 import io.distributedcache.core.cluster.message.PeerMessage;
+import io.distributedcache.core.cluster.message.Publish;
 import io.distributedcache.core.cluster.message.ReadState;
 import io.distributedcache.core.cluster.message.ReadStateReply;
 import io.distributedcache.core.cluster.message.Replicate;
@@ -19,6 +21,9 @@ import io.distributedcache.core.cluster.message.SyncReply;
 import io.distributedcache.core.cluster.message.SyncRequest;
 import io.distributedcache.core.cluster.message.WrongEpoch;
 import io.distributedcache.core.hlc.HybridLogicalClock;
+import io.distributedcache.core.invalidation.Invalidation;
+import io.distributedcache.core.invalidation.Invalidation.Cause;
+import io.distributedcache.core.invalidation.InvalidationManager;
 import io.distributedcache.core.placement.ConsistentHashRing;
 import io.distributedcache.core.placement.Member;
 import io.distributedcache.core.placement.RingPublisher;
@@ -31,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -144,6 +150,21 @@ public final class ClusterNode implements PeerInbox {
    */
   private volatile Layout layout;
 
+  /** Where invalidation events go; null until {@link #useInvalidations}. */
+  private volatile InvalidationManager invalidations;
+
+  /** Where peers' PUBLISH messages go; null until {@link #onPublish}. */
+  private volatile PublishListener publishListener;
+
+  /**
+   * Receives the {@code PUBLISH}es made through other nodes. Called on a transport thread; must
+   * not block.
+   */
+  @FunctionalInterface
+  public interface PublishListener {
+    void onPublish(byte[] channel, byte[] message);
+  }
+
   /** A serving ring and the target ring of the rebalance in progress (null when none). */
   private record Layout(ConsistentHashRing serving, ConsistentHashRing target) {}
 
@@ -189,6 +210,190 @@ public final class ClusterNode implements PeerInbox {
     }
     this.layout = new Layout(ring, null);
     this.catchUp = new CatchUp(this);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Invalidation and pub/sub
+
+  /**
+   * Makes this node the cluster side of {@code manager}: the writes it runs as a primary, the
+   * expiries of its primary slots and explicit invalidations go to every other member (once per
+   * tick, batched), the events peers send are delivered to it, and layout changes and reconnected
+   * peers produce slot events. Called once, before the node takes traffic.
+   */
+  public void useInvalidations(InvalidationManager manager) {
+    Objects.requireNonNull(manager, "manager");
+    this.invalidations = manager;
+    manager.broadcastTo(this::isPrimaryHere, this::removeEverywhere);
+  }
+
+  /** Receives the {@code PUBLISH}es made through other nodes from now on. */
+  public void onPublish(PublishListener listener) {
+    this.publishListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Sends a {@code PUBLISH} to every other member, at once, on the caller's thread (the local
+   * subscribers are the caller's business). Returns how many members it was sent to.
+   */
+  public int publish(byte[] channel, byte[] message) {
+    Publish body = new Publish(channel, message);
+    Layout l = layout;
+    int sent = 0;
+    for (String id : otherMembers(l)) {
+      if (send(l.serving(), id, body)) {
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  /** Whether this node is the primary of {@code slot} in the serving ring. Any thread. */
+  public boolean isPrimaryHere(int slot) {
+    ConsistentHashRing ring = layout.serving();
+    int self = ring.memberIndex(settings.nodeId());
+    return self >= 0 && ring.primaryIndex(slot) == self;
+  }
+
+  /** Every member of the serving and target rings but this node. */
+  private List<String> otherMembers(Layout l) {
+    List<String> others = new ArrayList<>();
+    for (ConsistentHashRing r : new ConsistentHashRing[] {l.serving(), l.target()}) {
+      if (r == null) {
+        continue;
+      }
+      for (Member m : r.members()) {
+        if (!m.id().equals(settings.nodeId()) && !others.contains(m.id())) {
+          others.add(m.id());
+        }
+      }
+    }
+    return others;
+  }
+
+  /**
+   * An explicit invalidation: a key is deleted through its primary (a replicated tombstone, so no
+   * copy brings it back); a prefix is deleted by every member for the slots it is primary of; all
+   * is a FLUSHALL.
+   */
+  private CompletableFuture<Void> removeEverywhere(Invalidation what) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    switch (what.scope()) {
+      case KEY -> {
+        byte[] key = what.bytes();
+        int slot = io.distributedcache.core.keyspace.Slots.slot(key);
+        submit(
+            new ClusterRequest(new byte[][] {DEL, key}, new byte[][] {key}, slot, true, 2),
+            new ClusterSession(ConsistencyLevel.QUORUM),
+            reply -> completeFromReply(done, reply));
+      }
+      case ALL -> flushAll(reply -> completeFromReply(done, reply));
+      default -> {
+        removePrimaryKeys(what);
+        InvalidationManager manager = invalidations;
+        if (manager != null) {
+          manager.announce(what);
+        }
+        done.complete(null);
+      }
+    }
+    return done;
+  }
+
+  private static final byte[] DEL = "DEL".getBytes(StandardCharsets.US_ASCII);
+
+  private static void completeFromReply(CompletableFuture<Void> done, byte[] reply) {
+    if (reply.length > 0 && reply[0] == '-') {
+      done.completeExceptionally(
+          new IllegalStateException(
+              new String(reply, 1, Math.max(0, reply.length - 3), StandardCharsets.UTF_8)));
+    } else {
+      done.complete(null);
+    }
+  }
+
+  /**
+   * Deletes, through the write path, every key {@code what} covers of the slots this node is
+   * primary of, so each delete is versioned and replicated like a client's.
+   */
+  private void removePrimaryKeys(Invalidation what) {
+    List<ByteKey> keys = new ArrayList<>();
+    storage.forEachLiveKey(
+        key -> {
+          if (what.covers(key.bytes()) && isPrimaryHere(key.slot())) {
+            keys.add(key);
+          }
+        });
+    ClusterSession session = new ClusterSession(ConsistencyLevel.ONE);
+    for (ByteKey key : keys) {
+      byte[] k = key.bytes();
+      submit(
+          new ClusterRequest(new byte[][] {DEL, k}, new byte[][] {k}, key.slot(), true, 2),
+          session,
+          reply -> {});
+    }
+  }
+
+  /** Hands {@code event} to this node's listeners only. */
+  void deliverLocally(Invalidation event) {
+    InvalidationManager manager = invalidations;
+    if (manager != null) {
+      manager.deliver(event);
+    }
+  }
+
+  /** Sends what the invalidation manager queued to every other member, in one message. */
+  private void flushInvalidations() {
+    InvalidationManager manager = invalidations;
+    if (manager == null) {
+      return;
+    }
+    List<Invalidation> batch = manager.drainOutgoing();
+    if (batch.isEmpty()) {
+      return;
+    }
+    Layout l = layout;
+    Invalidate message = new Invalidate(batch);
+    for (String id : otherMembers(l)) {
+      send(l.serving(), id, message);
+    }
+  }
+
+  private void onInvalidate(Invalidate m) {
+    InvalidationManager manager = invalidations;
+    if (manager == null) {
+      return;
+    }
+    for (Invalidation event : m.events()) {
+      if (event.cause() == Cause.INVALIDATED && event.scope() == Invalidation.Scope.PREFIX) {
+        removePrimaryKeys(event);
+      }
+      manager.deliver(event);
+    }
+  }
+
+  /** Slot events for every slot {@code peer} is the primary of. */
+  private void invalidateSlotsOf(String peer) {
+    ConsistentHashRing ring = layout.serving();
+    int index = ring.memberIndex(peer);
+    if (index < 0 || invalidations == null) {
+      return;
+    }
+    List<Integer> slots = new ArrayList<>();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      if (ring.primaryIndex(slot) == index) {
+        slots.add(slot);
+      }
+    }
+    deliverSlots(slots);
+  }
+
+  private void deliverSlots(List<Integer> slots) {
+    if (!slots.isEmpty()) {
+      deliverLocally(
+          Invalidation.slots(
+              Cause.OWNER_CHANGED, slots.stream().mapToInt(Integer::intValue).toArray()));
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -335,6 +540,27 @@ public final class ClusterNode implements PeerInbox {
     for (int slot : discarded) {
       dropSlot(slot); // stays CATCHING_UP: caught up again from scratch
     }
+    // Whatever a client read of a slot whose primary changed, or whose copy here was dropped, may
+    // be stale now: tell this node's listeners and tracking clients.
+    List<Integer> changed = new ArrayList<>();
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      int primaryBefore = previous.primaryIndex(slot);
+      int primaryAfter = serving.primaryIndex(slot);
+      if (!previous.member(primaryBefore).id().equals(serving.member(primaryAfter).id())) {
+        changed.add(slot);
+      }
+    }
+    for (int slot : lost) {
+      if (!changed.contains(slot)) {
+        changed.add(slot);
+      }
+    }
+    for (int slot : discarded) {
+      if (!changed.contains(slot)) {
+        changed.add(slot);
+      }
+    }
+    deliverSlots(changed);
   }
 
   /**
@@ -434,6 +660,7 @@ public final class ClusterNode implements PeerInbox {
     Layout l = layout;
     ConsistentHashRing ring = l.serving();
     storage.clear();
+    deliverLocally(Invalidation.all(Cause.FLUSHED));
     List<String> others = new ArrayList<>();
     for (ConsistentHashRing r : new ConsistentHashRing[] {ring, l.target()}) {
       if (r == null) {
@@ -522,7 +749,16 @@ public final class ClusterNode implements PeerInbox {
         };
     if (primaryId.equals(settings.nodeId())) {
       executeWrite(
-          ring, request.slot(), request.args(), keys, level, request.protocol(), null, done);
+          ring,
+          request.slot(),
+          request.args(),
+          keys,
+          level,
+          request.protocol(),
+          null,
+          settings.nodeId(),
+          request.originClient(),
+          done);
       return;
     }
     if (!outbox.isReachable(primaryId)) {
@@ -551,7 +787,8 @@ public final class ClusterNode implements PeerInbox {
             request.protocol(),
             true,
             request.args(),
-            NO_VERSIONS));
+            NO_VERSIONS,
+            request.originClient()));
   }
 
   private void submitRead(
@@ -706,6 +943,8 @@ public final class ClusterNode implements PeerInbox {
       ConsistencyLevel level,
       int protocol,
       String coordinatorReplica,
+      String originNode,
+      long originClient,
       WriteCompletion done) {
     if (slotStates.get(slot) == SlotState.CATCHING_UP.ordinal()) {
       stats.notReady.increment();
@@ -775,11 +1014,17 @@ public final class ClusterNode implements PeerInbox {
     long now = ticker.read();
     List<StateEntry> entries = new ArrayList<>(keys.length);
     long[] versions = new long[keys.length];
+    InvalidationManager manager = invalidations;
+    boolean announce = manager != null && (reply.length == 0 || reply[0] != '-');
     for (int i = 0; i < keys.length; i++) {
       VersionedValue raw = storage.getRaw(keys[i]);
       if (raw != null) {
         versions[i] = raw.version();
         entries.add(toEntry(keys[i], raw, now));
+      }
+      if (announce) {
+        Cause cause = raw == null || raw.isTombstone() ? Cause.DELETED : Cause.WRITTEN;
+        manager.announce(Invalidation.key(cause, keys[i].bytes(), originNode, originClient));
       }
     }
     List<StateEntry> forCoordinator = coordinatorReplica == null ? List.of() : entries;
@@ -861,7 +1106,15 @@ public final class ClusterNode implements PeerInbox {
       catchUp.onSyncReply(ring, from, m, envelope.epoch() == ring.epoch());
     } else if (body instanceof Flush m) {
       storage.clear();
+      deliverLocally(Invalidation.all(Cause.FLUSHED));
       send(ring, from, new FlushAck(m.requestId()));
+    } else if (body instanceof Invalidate m) {
+      onInvalidate(m);
+    } else if (body instanceof Publish m) {
+      PublishListener listener = publishListener;
+      if (listener != null) {
+        listener.onPublish(m.channel(), m.message());
+      }
     } else if (body instanceof FlushAck m) {
       deliver(m.requestId(), p -> p.onFlushAck(from));
     } else if (body instanceof WrongEpoch m) {
@@ -881,6 +1134,8 @@ public final class ClusterNode implements PeerInbox {
   @Override
   public void onPeerUp(String nodeId) {
     catchUp.onPeerUp(rings.current(), nodeId);
+    // Its broadcasts while the link was down are lost: what we read of its slots may be stale.
+    invalidateSlotsOf(nodeId);
   }
 
   /**
@@ -890,6 +1145,7 @@ public final class ClusterNode implements PeerInbox {
   @Override
   public void onInboundConnection(String nodeId) {
     catchUp.onPeerUp(rings.current(), nodeId);
+    invalidateSlotsOf(nodeId);
   }
 
   @Override
@@ -987,6 +1243,8 @@ public final class ClusterNode implements PeerInbox {
           m.level(),
           m.protocol(),
           coordinatorReplica,
+          from,
+          m.originClient(),
           (status, reply, versions, entries) -> {
             ExecuteReply answer =
                 new ExecuteReply(m.requestId(), m.slot(), status, reply, versions, entries);
@@ -1031,10 +1289,24 @@ public final class ClusterNode implements PeerInbox {
    * before it drops, so either it drops what we stored, or we see the new layout here.
    */
   void applyStates(int slot, List<StateEntry> entries) {
+    applyStates(slot, entries, false);
+  }
+
+  /**
+   * {@link #applyStates(int, List)}; with {@code announceLocally}, each key whose copy changed is
+   * reported to this node's listeners (a pull or repair: unlike replication, no primary broadcast
+   * covers it).
+   */
+  void applyStates(int slot, List<StateEntry> entries, boolean announceLocally) {
     long now = ticker.read();
     for (StateEntry entry : entries) {
       if (!entry.isAbsent()) {
-        storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+        boolean changed = storage.applyIfNewer(ByteKey.of(entry.key()), fromEntry(entry, now));
+        if (changed && announceLocally) {
+          deliverLocally(
+              Invalidation.key(
+                  entry.value() == null ? Cause.DELETED : Cause.WRITTEN, entry.key()));
+        }
       }
     }
     if (!holdsCopy(slot)) {
@@ -1118,6 +1390,7 @@ public final class ClusterNode implements PeerInbox {
       p.onTick(now);
     }
     catchUp.tick(rings.current(), now);
+    flushInvalidations();
   }
 
   // ------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ public final class CommandRegistry {
     ConnectionCommands.register(registry);
     ServerCommands.register(registry);
     ClusterCommands.register(registry);
+    PubSubCommands.register(registry);
     return CommandTable.of(registry.specs);
   }
 }

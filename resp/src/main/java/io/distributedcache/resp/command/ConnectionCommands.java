@@ -43,7 +43,12 @@ final class ConnectionCommands {
     if (a.length > 2) {
       throw new CommandException("ERR wrong number of arguments for 'ping' command");
     }
-    if (a.length == 2) {
+    if (s.inSubscribedMode()) {
+      // A RESP2 subscriber reads every reply as a message-shaped array.
+      s.writer().arrayHeader(out, 2);
+      s.writer().bulk(out, Args.bytes("pong"));
+      s.writer().bulk(out, a.length == 2 ? a[1] : new byte[0]);
+    } else if (a.length == 2) {
       s.writer().bulk(out, a[1]);
     } else {
       s.writer().simple(out, "PONG");
@@ -56,6 +61,9 @@ final class ConnectionCommands {
   }
 
   static void reset(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
+    n.pubSub().forget(s);
+    s.trackingOff();
+    n.tracking().stopped(s);
     s.protocol(2);
     s.name("");
     s.authenticated(!s.passwordRequired(), n.settings().limits());
@@ -226,8 +234,39 @@ final class ConnectionCommands {
         throw new CommandException(Args.SYNTAX_ERROR);
       }
       w.ok(out);
+    } else if (is(sub, "TRACKING") && a.length >= 3) {
+      tracking(n, s, a, out);
+    } else if (is(sub, "CACHING") && a.length == 3) {
+      if (!s.tracking() || (!s.trackingOptIn() && !s.trackingOptOut())) {
+        throw new CommandException(
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN"
+                + " or OPTOUT mode enabled");
+      }
+      if (is(a[2], "YES") && s.trackingOptIn()) {
+        s.cachingNext(true);
+      } else if (is(a[2], "NO") && s.trackingOptOut()) {
+        s.cachingNext(false);
+      } else if (is(a[2], "YES") || is(a[2], "NO")) {
+        throw new CommandException(
+            "ERR CLIENT CACHING " + Args.text(a[2]).toUpperCase(java.util.Locale.ROOT)
+                + " is only valid when tracking is enabled in "
+                + (is(a[2], "YES") ? "OPTIN" : "OPTOUT") + " mode.");
+      } else {
+        throw new CommandException(Args.SYNTAX_ERROR);
+      }
+      w.ok(out);
+    } else if (is(sub, "TRACKINGINFO") && a.length == 2) {
+      trackingInfo(s, w, out);
+    } else if (is(sub, "GETREDIR") && a.length == 2) {
+      w.integer(out, !s.tracking() ? -1 : s.trackingRedirect());
     } else if (is(sub, "HELP") && a.length == 2) {
       help(w, out, "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT]"
+              + " [NOLOOP]",
+          "    Control server assisted client side caching; invalidations are cluster-wide.",
+          "CACHING (YES|NO)", "    Cache (or not) the keys the next command reads (OPTIN/OPTOUT).",
+          "TRACKINGINFO", "    Report tracking status for the current connection.",
+          "GETREDIR", "    Return the client ID invalidations are redirected to.",
           "ID", "    Return the ID of the current connection.",
           "SETNAME <name>", "    Assign the name <name> to the current connection.",
           "GETNAME", "    Return the name of the current connection.",
@@ -239,6 +278,126 @@ final class ConnectionCommands {
           "HELP", "    Print this help.");
     } else {
       throw unknownSubcommand(a, "CLIENT");
+    }
+  }
+
+  /** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP]. */
+  private static void tracking(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
+    boolean on;
+    if (is(a[2], "ON")) {
+      on = true;
+    } else if (is(a[2], "OFF")) {
+      on = false;
+    } else {
+      throw new CommandException(Args.SYNTAX_ERROR);
+    }
+    boolean bcast = false;
+    boolean optIn = false;
+    boolean optOut = false;
+    boolean noLoop = false;
+    long redirect = 0;
+    List<byte[]> prefixes = new ArrayList<>();
+    for (int i = 3; i < a.length; i++) {
+      if (is(a[i], "REDIRECT") && i + 1 < a.length) {
+        if (redirect != 0) {
+          throw new CommandException("ERR A client can only redirect to a single other client");
+        }
+        redirect = Args.parseLong(a[++i]);
+        if (redirect != s.id() && n.client(redirect) == null) {
+          throw new CommandException("ERR The client ID you want redirect to does not exist");
+        }
+      } else if (is(a[i], "BCAST")) {
+        bcast = true;
+      } else if (is(a[i], "OPTIN")) {
+        optIn = true;
+      } else if (is(a[i], "OPTOUT")) {
+        optOut = true;
+      } else if (is(a[i], "NOLOOP")) {
+        noLoop = true;
+      } else if (is(a[i], "PREFIX") && i + 1 < a.length) {
+        prefixes.add(a[++i]);
+      } else {
+        throw new CommandException(Args.SYNTAX_ERROR);
+      }
+    }
+    if (!on) {
+      s.trackingOff();
+      n.tracking().stopped(s);
+      s.writer().ok(out);
+      return;
+    }
+    if (!prefixes.isEmpty() && !bcast) {
+      throw new CommandException("ERR PREFIX option requires BCAST mode to be enabled");
+    }
+    if (s.tracking() && s.trackingBcast() != bcast) {
+      throw new CommandException(
+          "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and"
+              + " then re-enabling it with a different mode.");
+    }
+    if (optIn && optOut) {
+      throw new CommandException("ERR You can't use OPTIN and OPTOUT at the same time");
+    }
+    if ((optIn || optOut) && bcast) {
+      throw new CommandException("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    }
+    if (s.tracking() && (s.trackingOptIn() != optIn || s.trackingOptOut() != optOut)) {
+      throw new CommandException(
+          "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and"
+              + " then re-enabling it with a different mode.");
+    }
+    List<byte[]> all = new ArrayList<>(s.tracking() ? s.trackingPrefixes() : List.of());
+    for (byte[] p : prefixes) {
+      for (byte[] q : all) {
+        if (io.distributedcache.core.invalidation.Invalidation.startsWith(p, q)
+            || io.distributedcache.core.invalidation.Invalidation.startsWith(q, p)) {
+          throw new CommandException(
+              "ERR Prefix '" + Args.text(p) + "' overlaps with an existing prefix '"
+                  + Args.text(q) + "'. Prefixes for a single client must not overlap.");
+        }
+      }
+      all.add(p);
+    }
+    s.trackingOn(bcast, optIn, optOut, noLoop, redirect == s.id() ? 0 : redirect, prefixes);
+    n.tracking().started(s);
+    s.writer().ok(out);
+  }
+
+  /** CLIENT TRACKINGINFO: flags, redirect and prefixes, as a map. */
+  private static void trackingInfo(ClientSession s, RespWriter w, ByteBuf out) {
+    List<String> flags = new ArrayList<>();
+    if (!s.tracking()) {
+      flags.add("off");
+    } else {
+      flags.add("on");
+      if (s.trackingBcast()) {
+        flags.add("bcast");
+      }
+      if (s.trackingOptIn()) {
+        flags.add("optin");
+      }
+      if (s.trackingOptOut()) {
+        flags.add("optout");
+      }
+      if (s.trackingNoLoop()) {
+        flags.add("noloop");
+      }
+      if (s.trackingRedirectBroken()) {
+        flags.add("broken_redirect");
+      }
+    }
+    w.mapHeader(out, 3);
+    w.bulk(out, "flags");
+    w.setHeader(out, flags.size());
+    for (String f : flags) {
+      w.bulk(out, f);
+    }
+    w.bulk(out, "redirect");
+    w.integer(out, !s.tracking() ? -1 : s.trackingRedirect());
+    w.bulk(out, "prefixes");
+    List<byte[]> prefixes = s.trackingPrefixes();
+    w.arrayHeader(out, prefixes.size());
+    for (byte[] p : prefixes) {
+      w.bulk(out, p);
     }
   }
 

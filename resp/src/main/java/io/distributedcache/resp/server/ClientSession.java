@@ -2,12 +2,19 @@ package io.distributedcache.resp.server;
 
 import io.distributedcache.core.cluster.ClusterSession;
 import io.distributedcache.core.cluster.ConsistencyLevel;
+import io.distributedcache.core.storage.ByteKey;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.codec.RespWriter;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The state of one client connection: protocol version, authentication, name, and the figures that
@@ -40,6 +47,24 @@ public final class ClientSession {
   private boolean asking;
 
   private final ClusterSession cluster;
+
+  // Pub/sub: event-loop confined sets; PubSub holds the server-wide index.
+  private final Set<ByteKey> channels = new HashSet<>();
+  private final Set<ByteKey> patterns = new HashSet<>();
+
+  // Client-side caching (CLIENT TRACKING): written on the event loop, read by whichever thread
+  // delivers an invalidation, hence volatile; prefixes is replaced, never modified.
+  private volatile boolean tracking;
+  private volatile boolean trackingBcast;
+  private volatile boolean trackingOptIn;
+  private volatile boolean trackingOptOut;
+  private volatile boolean trackingNoLoop;
+  private volatile long trackingRedirect;
+  private volatile List<byte[]> trackingPrefixes = List.of();
+  private volatile boolean trackingRedirectBroken;
+  /** CLIENT CACHING yes|no for the next command: 1 yes, -1 no, 0 not given. */
+  private int cachingNext;
+  private int cachingCurrent;
 
   ClientSession(
       long id,
@@ -173,6 +198,180 @@ public final class ClientSession {
     return value;
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Pub/sub
+
+  /** The channels this connection is subscribed to; event-loop confined. */
+  public Set<ByteKey> channels() {
+    return channels;
+  }
+
+  /** The patterns this connection is subscribed to; event-loop confined. */
+  public Set<ByteKey> patterns() {
+    return patterns;
+  }
+
+  /** Channel plus pattern subscriptions, as the (un)subscribe replies count them. */
+  public int subscriptionCount() {
+    return channels.size() + patterns.size();
+  }
+
+  /**
+   * Whether a RESP2 connection is in subscribed mode, where only (un)subscribe commands, PING,
+   * QUIT and RESET run. RESP3 connections take any command while subscribed.
+   */
+  public boolean inSubscribedMode() {
+    return protocol() == 2 && subscriptionCount() > 0;
+  }
+
+  /**
+   * Writes an out-of-band message (a pub/sub message, an invalidation) to this connection; any
+   * thread, never blocks. {@code encoder} writes the whole message with the writer it is given,
+   * which speaks the connection's protocol. A connection that does not read its messages is
+   * closed once more than {@link #MAX_PENDING_PUSH_BYTES} wait for its socket, as Redis' pubsub
+   * output buffer limit does, rather than letting the node's memory grow.
+   *
+   * @return false if the connection is closed or was closed for falling behind
+   */
+  public boolean push(BiConsumer<RespWriter, ByteBuf> encoder) {
+    if (channel == null || !channel.isActive()) {
+      return false;
+    }
+    if (!channel.isWritable() && channel.bytesBeforeWritable() > MAX_PENDING_PUSH_BYTES) {
+      channel.close();
+      return false;
+    }
+    RespWriter w = new RespWriter(protocol());
+    ByteBuf out = channel.alloc().ioBuffer(64);
+    try {
+      encoder.accept(w, out);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+    channel.writeAndFlush(out, channel.voidPromise());
+    return true;
+  }
+
+  /** Messages waiting beyond this many bytes close a subscriber that does not read. */
+  public static final long MAX_PENDING_PUSH_BYTES = 32L * 1024 * 1024;
+
+  // ------------------------------------------------------------------------------------------
+  // Client-side caching
+
+  /**
+   * Turns tracking on (CLIENT TRACKING ON ...). Options accumulate like Redis': prefixes add up
+   * across calls while tracking stays on.
+   */
+  public void trackingOn(
+      boolean bcast,
+      boolean optIn,
+      boolean optOut,
+      boolean noLoop,
+      long redirect,
+      List<byte[]> morePrefixes) {
+    List<byte[]> prefixes = new ArrayList<>(tracking ? trackingPrefixes : List.of());
+    prefixes.addAll(morePrefixes);
+    this.trackingBcast = bcast;
+    this.trackingOptIn = optIn;
+    this.trackingOptOut = optOut;
+    this.trackingNoLoop = noLoop;
+    this.trackingRedirect = redirect;
+    this.trackingRedirectBroken = false;
+    this.trackingPrefixes = List.copyOf(prefixes);
+    this.tracking = true;
+  }
+
+  /** CLIENT TRACKING OFF (and RESET, and a closed connection). */
+  public void trackingOff() {
+    this.tracking = false;
+    this.trackingBcast = false;
+    this.trackingOptIn = false;
+    this.trackingOptOut = false;
+    this.trackingNoLoop = false;
+    this.trackingRedirect = 0;
+    this.trackingRedirectBroken = false;
+    this.trackingPrefixes = List.of();
+    this.cachingNext = 0;
+    this.cachingCurrent = 0;
+  }
+
+  public boolean tracking() {
+    return tracking;
+  }
+
+  public boolean trackingBcast() {
+    return trackingBcast;
+  }
+
+  public boolean trackingOptIn() {
+    return trackingOptIn;
+  }
+
+  public boolean trackingOptOut() {
+    return trackingOptOut;
+  }
+
+  public boolean trackingNoLoop() {
+    return trackingNoLoop;
+  }
+
+  /** The client id invalidations are redirected to, or 0. */
+  public long trackingRedirect() {
+    return trackingRedirect;
+  }
+
+  public List<byte[]> trackingPrefixes() {
+    return trackingPrefixes;
+  }
+
+  public boolean trackingRedirectBroken() {
+    return trackingRedirectBroken;
+  }
+
+  public void trackingRedirectBroken(boolean broken) {
+    this.trackingRedirectBroken = broken;
+  }
+
+  /** CLIENT CACHING yes ({@code true}) or no: applies to the next command only. */
+  public void cachingNext(boolean yes) {
+    this.cachingNext = yes ? 1 : -1;
+  }
+
+  /** The CLIENT CACHING answer in force for the command now running: 1 yes, -1 no, 0 none. */
+  public int caching() {
+    return cachingCurrent;
+  }
+
+  /**
+   * Moves a pending CLIENT CACHING to the command about to run (the one after CLIENT CACHING);
+   * called once per command, before it runs, except for CLIENT CACHING itself.
+   */
+  void startCommandCaching(boolean isCachingCommand) {
+    if (isCachingCommand) {
+      return;
+    }
+    cachingCurrent = cachingNext;
+    cachingNext = 0;
+  }
+
+  /**
+   * Whether the keys the current read command touches should be remembered for invalidation:
+   * tracking on in the default mode, and not excluded by OPTIN/OPTOUT and CLIENT CACHING.
+   */
+  public boolean remembersReads() {
+    if (!tracking || trackingBcast) {
+      return false;
+    }
+    if (trackingOptIn) {
+      return cachingCurrent == 1;
+    }
+    if (trackingOptOut) {
+      return cachingCurrent != -1;
+    }
+    return true;
+  }
+
   /**
    * One line of {@code CLIENT LIST} / {@code CLIENT INFO}. Only fields whose value we really know are
    * listed; Redis' buffer-accounting fields are left out rather than reported as zeros.
@@ -186,12 +385,28 @@ public final class ClientSession {
         + " name=" + name
         + " age=" + Math.max(0, ageSeconds)
         + " idle=" + Math.max(0, idleSeconds)
-        + " flags=N db=0"
+        + " flags=" + flags() + " db=0"
+        + " sub=" + channels.size()
+        + " psub=" + patterns.size()
         + " cmd=" + lastCommand
         + " user=default"
         + " resp=" + protocol()
         + " lib-name=" + libName
         + " lib-ver=" + libVersion;
+  }
+
+  private String flags() {
+    StringBuilder f = new StringBuilder();
+    if (!channels.isEmpty() || !patterns.isEmpty()) {
+      f.append('P');
+    }
+    if (tracking) {
+      f.append('t');
+      if (trackingRedirectBroken) {
+        f.append('R');
+      }
+    }
+    return f.length() == 0 ? "N" : f.toString();
   }
 
   private static String address(SocketAddress address) {

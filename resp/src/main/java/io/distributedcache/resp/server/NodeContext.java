@@ -3,6 +3,7 @@ package io.distributedcache.resp.server;
 import io.distributedcache.core.cluster.ClusterNode;
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.engine.KeyspaceEngine;
+import io.distributedcache.core.invalidation.InvalidationManager;
 import io.distributedcache.resp.command.CommandTable;
 import io.distributedcache.core.time.Ticker;
 import io.distributedcache.core.time.WallClock;
@@ -41,6 +42,9 @@ public final class NodeContext {
   private volatile ClusterAdmin admin;
   private volatile ConsistencyLevel defaultConsistency = ConsistencyLevel.QUORUM;
   private volatile Supplier<Map<String, Object>> peerFigures = Map::of;
+  private final InvalidationManager invalidations;
+  private final PubSub pubSub = new PubSub();
+  private final Tracking tracking;
 
   public NodeContext(
       KeyspaceEngine engine,
@@ -55,6 +59,30 @@ public final class NodeContext {
     this.wallClock = wall;
     this.startNanos = ticker.read();
     this.boundPort = settings.port();
+    this.invalidations = new InvalidationManager(engine.storage());
+    this.tracking = new Tracking(this);
+    // The tracking table lives as long as the node; its subscription is never closed.
+    this.invalidations.subscribe(tracking);
+  }
+
+  /** The node's invalidation hub: every change to a key this node learns of goes through it. */
+  public InvalidationManager invalidations() {
+    return invalidations;
+  }
+
+  /** The node's pub/sub subscribers. */
+  public PubSub pubSub() {
+    return pubSub;
+  }
+
+  /** The node's client-side caching table. */
+  public Tracking tracking() {
+    return tracking;
+  }
+
+  /** The connected client with this id, or null. */
+  public ClientSession client(long id) {
+    return clients.get(id);
   }
 
   public KeyspaceEngine engine() {
@@ -95,6 +123,10 @@ public final class NodeContext {
    */
   public void cluster(ClusterNode clusterNode) {
     this.cluster = clusterNode;
+    // Writes this node runs as a primary are announced to every member, peers' announcements
+    // and PUBLISHes reach this node's tracking clients and subscribers.
+    clusterNode.useInvalidations(invalidations);
+    clusterNode.onPublish(pubSub::deliverLocally);
   }
 
   /**
@@ -173,6 +205,9 @@ public final class NodeContext {
 
   void unregister(ClientSession session) {
     clients.remove(session.id());
+    pubSub.forget(session);
+    session.trackingOff();
+    tracking.stopped(session);
   }
 
   /** The connected clients, in no particular order; a live view. */

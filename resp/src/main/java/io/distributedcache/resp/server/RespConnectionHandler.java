@@ -4,7 +4,11 @@ import io.distributedcache.core.cluster.ClusterNode;
 import io.distributedcache.core.cluster.ClusterRequest;
 import io.distributedcache.core.cluster.ReplySink;
 import io.distributedcache.core.engine.CommandException;
+import io.distributedcache.core.invalidation.Invalidation;
 import io.distributedcache.core.keyspace.Slots;
+import io.distributedcache.core.storage.ByteKey;
+import io.distributedcache.core.storage.CacheStorage;
+import io.distributedcache.core.storage.VersionedValue;
 import io.distributedcache.resp.cluster.AbsoluteExpiry;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespProtocolError;
@@ -138,8 +142,15 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       w.error(out, "ERR wrong number of arguments for '" + spec.name() + "' command");
     } else if (!session.authenticated() && !spec.allowedWithoutAuth()) {
       w.error(out, "NOAUTH Authentication required.");
+    } else if (session.inSubscribedMode() && !allowedInSubscribedMode(spec.name())) {
+      w.error(
+          out,
+          "ERR Can't execute '" + spec.name() + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING"
+              + " / QUIT / RESET are allowed in this context");
     } else {
       session.commandStarted(spec.name(), node.ticker().read());
+      session.startCommandCaching(
+          args.length > 1 && spec.name().equals("client") && Args.is(args[1], "CACHING"));
       // Redis Cluster clients are sent to the slot's primary instead (-MOVED); see there.
       if (RedisClusterCommands.redirected(node, session, spec, args, out)) {
         return;
@@ -154,6 +165,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       int mark = out.writerIndex();
       try {
         spec.handler().execute(node, session, args, out);
+        if (cluster == null) {
+          trackLocally(spec, args, out.writerIndex() > mark && out.getByte(mark) == '-');
+        }
       } catch (CommandException e) {
         out.writerIndex(mark);
         w.error(out, e.getMessage());
@@ -172,6 +186,52 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       ctx.write(out, ctx.voidPromise());
       pending = null;
       unflushed = true;
+    }
+  }
+
+  private static boolean allowedInSubscribedMode(String name) {
+    return switch (name) {
+      case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset" ->
+          true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Client-side caching on a node that runs alone: a write announces the keys it changed (with
+   * this connection as their origin, for NOLOOP), a read is remembered for a tracking client.
+   * In a cluster the primary announces writes and {@link #routeToCluster} remembers reads.
+   */
+  private void trackLocally(CommandSpec spec, byte[][] args, boolean failed) {
+    String name = spec.name();
+    if (name.equals("flushall") || name.equals("flushdb")) {
+      if (!failed) {
+        node.invalidations().announce(Invalidation.all(Invalidation.Cause.FLUSHED));
+      }
+      return;
+    }
+    if (spec.firstKey() == 0) {
+      return;
+    }
+    byte[][] keys = CommandKeys.of(spec, args);
+    if (keys.length == 0) {
+      return;
+    }
+    if (CommandKeys.writes(spec)) {
+      if (failed) {
+        return;
+      }
+      CacheStorage storage = node.engine().storage();
+      for (byte[] key : keys) {
+        VersionedValue now = storage.getRaw(ByteKey.of(key));
+        Invalidation.Cause cause =
+            now == null || now.isTombstone()
+                ? Invalidation.Cause.DELETED
+                : Invalidation.Cause.WRITTEN;
+        node.invalidations().announce(Invalidation.key(cause, key, "", session.id()));
+      }
+    } else if (session.tracking()) {
+      node.tracking().remember(session, keys);
     }
   }
 
@@ -281,6 +341,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       }
     }
     node.stats().clusterRequests.increment();
+    boolean writes = !flush && CommandKeys.writes(spec);
+    if (!flush && !writes && session.tracking()) {
+      node.tracking().remember(session, keys);
+    }
     ReplySink sink = awaitReply(ctx);
     try {
       if (flush) {
@@ -292,8 +356,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
                 AbsoluteExpiry.relativize(args, node.wallClock()),
                 keys,
                 Slots.slot(keys[0]),
-                CommandKeys.writes(spec),
-                session.protocol()),
+                writes,
+                session.protocol(),
+                session.id()),
             session.cluster(),
             sink);
       }

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param args the command name and its arguments as the client sent them
  * @param minVersions per key of the command, in argument order, the oldest version the reader may
  *     see ({@link StateEntry#ABSENT} for no requirement); empty for writes
+ * @param originClient the id of the client connection on the sender that made the request, or 0;
+ *     named in the invalidation a write causes, so a {@code NOLOOP} tracking client is not told
+ *     about its own writes
  */
 public record Execute(
     long requestId,
@@ -27,11 +30,24 @@ public record Execute(
     int protocol,
     boolean write,
     byte[][] args,
-    long[] minVersions)
+    long[] minVersions,
+    long originClient)
     implements PeerMessage {
   public Execute {
     Objects.requireNonNull(level, "level");
     Objects.requireNonNull(args, "args");
     Objects.requireNonNull(minVersions, "minVersions");
+  }
+
+  /** A request made by no client in particular. */
+  public Execute(
+      long requestId,
+      int slot,
+      ConsistencyLevel level,
+      int protocol,
+      boolean write,
+      byte[][] args,
+      long[] minVersions) {
+    this(requestId, slot, level, protocol, write, args, minVersions, 0);
   }
 }

@@ -1,6 +1,7 @@
 package io.distributedcache.core.cluster.message;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
+import io.distributedcache.core.invalidation.Invalidation;
 import io.distributedcache.core.keyspace.Slots;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -89,7 +90,7 @@ import java.util.Objects;
 public final class PeerCodec {
 
   /** The layout described in the class comment. */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   /** The largest payload either side accepts: 1 GiB. */
   public static final int MAX_FRAME_BYTES = 1 << 30;
@@ -116,12 +117,19 @@ public final class PeerCodec {
   private static final int FLUSH_ACK = 13;
   private static final int WRONG_EPOCH = 14;
   private static final int CONTROL_FRAME = 15;
+  private static final int INVALIDATE = 16;
+  private static final int PUBLISH = 17;
+  private static final int LAST_TYPE = PUBLISH;
 
   /** The smallest encoding of each list element kind, to check counts before allocating. */
   private static final int BYTES_MIN = 4;
 
   private static final int ENTRY_MIN = 4 + 4 + 8 + 8;
   private static final int DIGEST_PAIR = 4 + 8;
+  /** cause, scope, key length, slot count, origin node length, origin client. */
+  private static final int INVALIDATION_MIN = 1 + 1 + 4 + 4 + 4 + 8;
+  private static final Invalidation.Cause[] CAUSES = Invalidation.Cause.values();
+  private static final Invalidation.Scope[] SCOPES = Invalidation.Scope.values();
 
   private static final int LEVELS = ConsistencyLevel.values().length;
   private static final int STATUSES = ExecuteReply.Status.values().length;
@@ -202,7 +210,7 @@ public final class PeerCodec {
           0, "unsupported format version " + format + " (this node speaks " + FORMAT_VERSION + ")");
     }
     int type = in.u8("message type");
-    if (type < HELLO || type > CONTROL_FRAME) {
+    if (type < HELLO || type > LAST_TYPE) {
       throw in.error(1, "unknown message type " + type);
     }
     long epoch = in.i64("epoch");
@@ -281,6 +289,10 @@ public final class PeerCodec {
       return WRONG_EPOCH;
     } else if (body instanceof ControlFrame) {
       return CONTROL_FRAME;
+    } else if (body instanceof Invalidate) {
+      return INVALIDATE;
+    } else if (body instanceof Publish) {
+      return PUBLISH;
     }
     throw new IllegalStateException("no type code for " + body.getClass());
   }
@@ -300,6 +312,7 @@ public final class PeerCodec {
       w.bool(m.write());
       w.byteArrays(m.args());
       w.longs(m.minVersions());
+      w.i64(m.originClient());
     } else if (body instanceof ExecuteReply m) {
       w.i64(m.requestId());
       w.u8(m.status().ordinal());
@@ -348,6 +361,19 @@ public final class PeerCodec {
       w.i64(m.epoch());
     } else if (body instanceof ControlFrame m) {
       w.bytes(m.sharedPayload());
+    } else if (body instanceof Invalidate m) {
+      w.i32(m.events().size());
+      for (Invalidation e : m.events()) {
+        w.u8(e.cause().ordinal());
+        w.u8(e.scope().ordinal());
+        w.bytes(e.bytes());
+        w.slots(e.slots());
+        w.string(e.originNode());
+        w.i64(e.originClient());
+      }
+    } else if (body instanceof Publish m) {
+      w.bytes(m.channel());
+      w.bytes(m.message());
     } else {
       throw new IllegalStateException("no encoding for " + body.getClass());
     }
@@ -375,7 +401,9 @@ public final class PeerCodec {
           boolean write = in.bool("write");
           byte[][] args = in.byteArrays("args");
           long[] minVersions = in.longs("minVersions");
-          return new Execute(requestId, slot, level, protocol, write, args, minVersions);
+          long originClient = in.i64("originClient");
+          return new Execute(
+              requestId, slot, level, protocol, write, args, minVersions, originClient);
         }
       case EXECUTE_REPLY:
         {
@@ -443,6 +471,27 @@ public final class PeerCodec {
       case CONTROL_FRAME:
         return new ControlFrame(
             in.boundedBytes("control frame payload", ControlFrame.MAX_PAYLOAD_BYTES));
+      case INVALIDATE:
+        {
+          int n = in.count("invalidation", INVALIDATION_MIN);
+          List<Invalidation> events = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            Invalidation.Cause cause = CAUSES[in.ordinal("invalidation cause", CAUSES.length)];
+            Invalidation.Scope scope = SCOPES[in.ordinal("invalidation scope", SCOPES.length)];
+            byte[] bytes = in.bytes("invalidation key", false);
+            int[] slots = in.slots();
+            String originNode = in.string("invalidation origin node");
+            long originClient = in.i64("invalidation origin client");
+            events.add(Invalidation.of(cause, scope, bytes, slots, originNode, originClient));
+          }
+          return new Invalidate(events);
+        }
+      case PUBLISH:
+        {
+          byte[] channel = in.bytes("channel", false);
+          byte[] message = in.bytes("message", false);
+          return new Publish(channel, message);
+        }
       default:
         throw new IllegalStateException("type checked before: " + type);
     }

@@ -23,7 +23,9 @@ public sealed interface PeerMessage
         Flush,
         FlushAck,
         WrongEpoch,
-        ControlFrame {
+        ControlFrame,
+        Invalidate,
+        Publish {
 
   /** The slot this message is about, or -1. */
   default int slot() {

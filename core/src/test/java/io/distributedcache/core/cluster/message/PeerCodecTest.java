@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Round trips of every message type with seeded random contents, golden bytes that pin wire format
- * version 2, and the decoder's refusals one by one.
+ * version 3, and the decoder's refusals one by one.
  *
  * <p>Case {@code i} uses seed {@code BASE_SEED + i}; a failure names its seed, and {@code
  * -Dpeer.codec.seed=<seed>} replays just that case.
@@ -87,7 +87,7 @@ class PeerCodecTest {
         new Envelope(
             3, 0x0102030405060708L, new Hello("n1", "c", 0x1122334455667788L, "h", 7101));
     String golden =
-        "02" // format version
+        "03" // format version
             + "01" // type: Hello
             + "0000000000000003" // epoch
             + "0102030405060708" // version (HLC)
@@ -107,7 +107,7 @@ class PeerCodecTest {
   void goldenControlFrame() {
     Envelope control = new Envelope(0, 5, new ControlFrame(new byte[] {(byte) 0xCA, (byte) 0xFE}));
     String golden =
-        "02" // format version
+        "03" // format version
             + "0f" // type: ControlFrame
             + "0000000000000000" // epoch
             + "0000000000000005" // version (HLC)
@@ -132,7 +132,7 @@ class PeerCodecTest {
                 new byte[][] {bytes("SET"), bytes("k"), bytes("v")},
                 new long[0]));
     String golden =
-        "02"
+        "03"
             + "02" // format version, type: Execute
             + "0000000000000001" // epoch
             + "0000000000000002" // version
@@ -148,7 +148,8 @@ class PeerCodecTest {
             + "6b" // k
             + "00000001"
             + "76" // v
-            + "00000000"; // no minVersions
+            + "00000000" // no minVersions
+            + "0000000000000000"; // originClient: none
     assertGolden(execute, golden);
   }
 
@@ -166,7 +167,7 @@ class PeerCodecTest {
                     new StateEntry(bytes("x"), null, 6, 1000)),
                 true));
     String golden =
-        "02"
+        "03"
             + "04" // format version, type: Replicate
             + "0000000000000007" // epoch
             + "000000000000000a" // version
@@ -208,17 +209,17 @@ class PeerCodecTest {
   @Test
   void refusesUnknownFormatVersion() {
     byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Flush(1)));
-    frame[0] = 1;
-    assertRefused(frame, "unsupported format version 1", "this node speaks 2");
-    frame[0] = 3;
-    assertRefused(frame, "unsupported format version 3");
+    frame[0] = 2;
+    assertRefused(frame, "unsupported format version 2", "this node speaks 3");
+    frame[0] = 4;
+    assertRefused(frame, "unsupported format version 4");
   }
 
   @Test
   void refusesUnknownType() {
     byte[] frame = PeerCodec.encode(new Envelope(0, 0, new Flush(1)));
-    frame[1] = 16;
-    assertRefused(frame, "unknown message type 16");
+    frame[1] = 18;
+    assertRefused(frame, "unknown message type 18");
     frame[1] = 0;
     assertRefused(frame, "unknown message type 0");
     frame[1] = (byte) 0xFF;
@@ -466,6 +467,10 @@ class PeerCodecTest {
           .collect(Collectors.joining(", ", "[", "]"));
     } else if (value instanceof List<?> list) {
       return list.stream().map(PeerCodecTest::describe).collect(Collectors.joining(", ", "[", "]"));
+    } else if (value instanceof io.distributedcache.core.invalidation.Invalidation inv) {
+      return "Invalidation(" + inv.cause() + ", " + inv.scope() + ", " + describe(inv.bytes())
+          + ", " + describe(inv.slots()) + ", " + inv.originNode() + ", " + inv.originClient()
+          + ")";
     } else if (value instanceof Record record) {
       StringBuilder s = new StringBuilder(record.getClass().getSimpleName()).append('(');
       RecordComponent[] components = record.getClass().getRecordComponents();

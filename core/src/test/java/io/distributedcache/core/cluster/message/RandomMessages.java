@@ -25,7 +25,8 @@ final class RandomMessages {
                   2 + r.nextInt(2),
                   r.nextBoolean(),
                   byteArrays(r),
-                  longs(r)),
+                  longs(r),
+                  anyLong(r)),
           r ->
               new ExecuteReply(
                   anyLong(r),
@@ -52,7 +53,27 @@ final class RandomMessages {
           r -> new Flush(anyLong(r)),
           r -> new FlushAck(anyLong(r)),
           r -> new WrongEpoch(anyLong(r), anyLong(r)),
-          r -> new ControlFrame(bytes(r)));
+          r -> new ControlFrame(bytes(r)),
+          r -> {
+            List<io.distributedcache.core.invalidation.Invalidation> events = new ArrayList<>();
+            int n = r.nextInt(4);
+            for (int i = 0; i < n; i++) {
+              io.distributedcache.core.invalidation.Invalidation.Cause cause =
+                  io.distributedcache.core.invalidation.Invalidation.Cause.values()[
+                      r.nextInt(io.distributedcache.core.invalidation.Invalidation.Cause.values().length)];
+              events.add(
+                  switch (r.nextInt(4)) {
+                    case 0 -> io.distributedcache.core.invalidation.Invalidation.key(
+                        cause, bytes(r), nodeId(r), anyLong(r));
+                    case 1 -> io.distributedcache.core.invalidation.Invalidation.prefix(cause, bytes(r));
+                    case 2 -> io.distributedcache.core.invalidation.Invalidation.slots(
+                        cause, slots(r, r.nextInt(5)));
+                    default -> io.distributedcache.core.invalidation.Invalidation.all(cause);
+                  });
+            }
+            return new Invalidate(events);
+          },
+          r -> new Publish(bytes(r), bytes(r)));
 
   private RandomMessages() {}
 
