@@ -2,6 +2,8 @@ package io.distributedcache.server;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.placement.Member;
+import io.distributedcache.embedded.internal.ClusterBoot;
+import io.distributedcache.embedded.internal.ClusterOptions;
 import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
@@ -142,6 +144,14 @@ final class ServerCommand implements Callable<Integer> {
           "How long a member must stay unreachable before its slots fail over to their replicas."
               + " Default: ${DEFAULT-VALUE}.")
   String failureTimeout = "1s";
+
+  @Option(
+      names = "--cluster-bind-port",
+      description =
+          "Bind the cluster port here instead of at this node's --members / --cluster-port"
+              + " address, which stays the one peers dial (a port mapping or proxy in between,"
+              + " like Redis' cluster-announce-bus-port). Default: the same port.")
+  Integer clusterBindPort;
 
   @Option(
       names = "--announce-host",
@@ -321,7 +331,14 @@ final class ServerCommand implements Callable<Integer> {
             pick("--anti-entropy-interval", "anti-entropy-interval", antiEntropyInterval, file)),
         Path.of(dir == null ? "data/" + id : dir),
         pick("--cluster-name", "cluster-name", clusterName, file),
-        Durations.parse(pick("--failure-timeout", "failure-timeout", failureTimeout, file)));
+        Durations.parse(pick("--failure-timeout", "failure-timeout", failureTimeout, file)),
+        Integer.parseInt(
+            pick(
+                    "--cluster-bind-port",
+                    "cluster-bind-port",
+                    clusterBindPort == null ? "0" : clusterBindPort.toString(),
+                    file)
+                .trim()));
   }
 
   /** The command-line value if the flag was given, else the file's, else the default. */

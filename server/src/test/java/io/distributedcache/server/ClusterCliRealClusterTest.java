@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.placement.Member;
+import io.distributedcache.embedded.internal.ClusterBoot;
+import io.distributedcache.embedded.internal.ClusterOptions;
 import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.server.ClusterCliCommandTest.Run;

@@ -176,6 +176,9 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private boolean started;
   private Channel serverChannel;
 
+  /** The port the cluster port binds; peers dial the member address (they may differ). */
+  private final int bindPort;
+
   /** Set once by {@link #start}; until then peers and seeds are only recorded, not dialed. */
   private volatile Bootstrap dialer;
 
@@ -185,6 +188,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     this.bootstrapDigest = b.bootstrapDigest;
     this.advertisedHost = b.advertisedHost;
     this.advertisedPort = b.advertisedPort;
+    this.bindPort = b.bindPort;
     this.inbox = b.inbox;
     this.connectTimeoutMillis = Math.max(1, b.connectTimeout.toMillis());
     this.backoffMinNanos = b.backoffMin.toNanos();
@@ -251,7 +255,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
             .childOption(ChannelOption.SO_KEEPALIVE, true)
             .childHandler(initializer(null, null));
     try {
-      serverChannel = server.bind(self.host(), self.clusterPort()).sync().channel();
+      serverChannel = server.bind(self.host(), bindPort).sync().channel();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -1002,6 +1006,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     private long bootstrapDigest;
     private String advertisedHost;
     private int advertisedPort;
+    private int bindPort;
     private Duration connectTimeout = Duration.ofSeconds(3);
     private Duration backoffMin = Duration.ofMillis(50);
     private Duration backoffMax = Duration.ofSeconds(5);
@@ -1018,6 +1023,23 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
       }
       this.advertisedHost = self.host();
       this.advertisedPort = self.clusterPort();
+      this.bindPort = self.clusterPort();
+    }
+
+    /**
+     * Binds the cluster port on {@code port} of {@code self}'s host instead of {@code self}'s
+     * cluster port, which stays the address peers dial (and this node advertises): for a node
+     * behind a port mapping or a proxy, like Redis' {@code cluster-announce-bus-port}. Default:
+     * {@code self}'s cluster port.
+     *
+     * @throws IllegalArgumentException if {@code port} is not 1..65535
+     */
+    public Builder bindPort(int port) {
+      if (port < 1 || port > Member.MAX_PORT) {
+        throw new IllegalArgumentException("bind port must be in 1.." + Member.MAX_PORT);
+      }
+      this.bindPort = port;
+      return this;
     }
 
     /**

@@ -152,12 +152,23 @@ final class TransportFixture {
         yield new ControlFrame(
             ByteBuffer.allocate(8 + payload.length).putLong(seq).put(payload).array());
       }
+      case 14 ->
+          new io.distributedcache.core.cluster.message.Invalidate(
+              List.of(
+                  io.distributedcache.core.invalidation.Invalidation.key(
+                      io.distributedcache.core.invalidation.Invalidation.Cause.WRITTEN,
+                      bytes(r),
+                      "n1",
+                      seq)));
+      case 15 ->
+          new io.distributedcache.core.cluster.message.Publish(
+              ByteBuffer.allocate(8).putLong(seq).array(), bytes(r));
       default -> throw new IllegalArgumentException("kind " + kind);
     };
   }
 
   /** The number of kinds {@link #sample} makes: every message type but Hello. */
-  static final int KINDS = 14;
+  static final int KINDS = 16;
 
   static long requestId(PeerMessage message) {
     try {

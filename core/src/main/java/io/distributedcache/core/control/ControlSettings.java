@@ -47,8 +47,9 @@ public record ControlSettings(
       throw new IllegalArgumentException(
           "node " + self.id() + " is not in its own member list " + bootstrapMembers);
     }
-    if (clientPort < 1 || clientPort > Member.MAX_PORT) {
-      throw new IllegalArgumentException("client port must be in 1.." + Member.MAX_PORT);
+    if (clientPort < 0 || clientPort > Member.MAX_PORT) {
+      // 0: the node serves no RESP clients (an embedded node); it announces no client address.
+      throw new IllegalArgumentException("client port must be in 0.." + Member.MAX_PORT);
     }
     positive(raftTick, "raftTick");
     positive(electionTimeout, "electionTimeout");

@@ -77,11 +77,19 @@ public final class KeyspaceEngine {
   private static final String STRING_EXCEEDS_MAX =
       "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 
-  /** The condition of a SET: NX is {@link #IF_ABSENT}, XX is {@link #IF_PRESENT}. */
+  /**
+   * The condition of a SET: NX is {@link #IF_ABSENT}, XX is {@link #IF_PRESENT}; Redis 8.4's IFEQ
+   * is {@link #IF_EQUAL} and IFNE {@link #IF_NOT_EQUAL}, which compare the current value with a
+   * given one (compare-and-set: atomic on the primary, so cluster-wide).
+   */
   public enum Condition {
     ALWAYS,
     IF_ABSENT,
-    IF_PRESENT
+    IF_PRESENT,
+    /** Only if the key exists and its value equals the comparand. */
+    IF_EQUAL,
+    /** Only if the key does not exist or its value differs from the comparand. */
+    IF_NOT_EQUAL
   }
 
   /** The condition of EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT (Redis 7). */
@@ -217,7 +225,43 @@ public final class KeyspaceEngine {
    * @return whether the condition held and the value was written ("OK" rather than nil)
    */
   public boolean set(byte[] key, byte[] value, long ttlNanos, Condition condition) {
-    return runSet(key, value, ttlNanos, condition).applied;
+    return runSet(key, value, ttlNanos, condition, null).applied;
+  }
+
+  /**
+   * SET with IFEQ / IFNE ({@link Condition#IF_EQUAL}, {@link Condition#IF_NOT_EQUAL}) or any other
+   * condition, {@code comparand} being the value compared with (ignored by the others).
+   */
+  public SetResult setIf(
+      byte[] key, byte[] value, long ttlNanos, Condition condition, byte[] comparand) {
+    SetOp op = runSet(key, value, ttlNanos, condition, comparand);
+    return new SetResult(op.applied, op.previous == null ? null : op.previous.value());
+  }
+
+  /**
+   * DELEX key [IFEQ v | IFNE v]: deletes the key if it exists and (with a comparand) its value is
+   * ({@code equal}) or is not equal to {@code comparand}. Returns whether it was deleted.
+   */
+  public boolean deleteIf(byte[] key, boolean equal, byte[] comparand) {
+    ByteKey k = ByteKey.of(key);
+    boolean[] deleted = new boolean[1];
+    ReentrantLock lock = lock(k);
+    try {
+      storage.compute(
+          k,
+          (ignored, current) -> {
+            if (current == null
+                || (comparand != null
+                    && java.util.Arrays.equals(current.value(), comparand) != equal)) {
+              return current;
+            }
+            deleted[0] = true;
+            return tombstone();
+          });
+    } finally {
+      lock.unlock();
+    }
+    return deleted[0];
   }
 
   /**
@@ -225,16 +269,21 @@ public final class KeyspaceEngine {
    * the value the key had before.
    */
   public SetResult setAndGet(byte[] key, byte[] value, long ttlNanos, Condition condition) {
-    SetOp op = runSet(key, value, ttlNanos, condition);
+    SetOp op = runSet(key, value, ttlNanos, condition, null);
     return new SetResult(op.applied, op.previous == null ? null : op.previous.value());
   }
 
-  private SetOp runSet(byte[] key, byte[] value, long ttlNanos, Condition condition) {
+  private SetOp runSet(
+      byte[] key, byte[] value, long ttlNanos, Condition condition, byte[] comparand) {
     Objects.requireNonNull(value, "value");
     Objects.requireNonNull(condition, "condition");
     checkWriteTtl(ttlNanos);
     ByteKey k = ByteKey.of(key);
-    SetOp op = new SetOp(value, ttlNanos, condition);
+    if ((condition == Condition.IF_EQUAL || condition == Condition.IF_NOT_EQUAL)
+        && comparand == null) {
+      throw new IllegalArgumentException(condition + " needs a comparand");
+    }
+    SetOp op = new SetOp(value, ttlNanos, condition, comparand);
     ReentrantLock lock = lock(k);
     try {
       storage.compute(k, op);
@@ -965,20 +1014,30 @@ public final class KeyspaceEngine {
     private final byte[] value;
     private final long ttlNanos;
     private final Condition condition;
+    private final byte[] comparand;
     boolean applied;
     VersionedValue previous;
 
-    SetOp(byte[] value, long ttlNanos, Condition condition) {
+    SetOp(byte[] value, long ttlNanos, Condition condition, byte[] comparand) {
       this.value = value;
       this.ttlNanos = ttlNanos;
       this.condition = condition;
+      this.comparand = comparand;
     }
 
     @Override
     public VersionedValue apply(ByteKey key, VersionedValue current) {
       previous = current;
-      if ((condition == Condition.IF_ABSENT && current != null)
-          || (condition == Condition.IF_PRESENT && current == null)) {
+      boolean refused =
+          switch (condition) {
+            case ALWAYS -> false;
+            case IF_ABSENT -> current != null;
+            case IF_PRESENT -> current == null;
+            case IF_EQUAL -> current == null || !java.util.Arrays.equals(current.value(), comparand);
+            case IF_NOT_EQUAL ->
+                current != null && java.util.Arrays.equals(current.value(), comparand);
+          };
+      if (refused) {
         return current;
       }
       applied = true;

@@ -3,6 +3,7 @@ package io.distributedcache.core.invalidation;
 import io.distributedcache.core.keyspace.Slots;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Objects;
 
 /**
@@ -56,6 +57,8 @@ public final class Invalidation {
   private final int[] slots;
   private final String originNode;
   private final long originClient;
+  /** {@link #slots} as a set, for {@link #covers} in O(1): a table walk asks it per key. */
+  private final BitSet slotSet;
 
   private Invalidation(
       Cause cause, Scope scope, byte[] bytes, int[] slots, String originNode, long originClient) {
@@ -65,6 +68,14 @@ public final class Invalidation {
     this.slots = slots;
     this.originNode = Objects.requireNonNull(originNode, "originNode");
     this.originClient = originClient;
+    if (scope == Scope.SLOTS) {
+      this.slotSet = new BitSet(Slots.SLOT_COUNT);
+      for (int slot : slots) {
+        slotSet.set(slot);
+      }
+    } else {
+      this.slotSet = null;
+    }
   }
 
   /** A change of one key, made by no client in particular (expiry, eviction, repair). */
@@ -146,13 +157,7 @@ public final class Invalidation {
       case PREFIX:
         return startsWith(key, bytes);
       case SLOTS:
-        int slot = Slots.slot(key);
-        for (int s : slots) {
-          if (s == slot) {
-            return true;
-          }
-        }
-        return false;
+        return slotSet.get(Slots.slot(key));
       default:
         return true;
     }

@@ -47,6 +47,10 @@ public final class AbsoluteExpiry {
     }
     byte[][] copy = null;
     for (int i = set ? 3 : 2; i + 1 < args.length; i++) {
+      if (set && (Args.is(args[i], "IFEQ") || Args.is(args[i], "IFNE"))) {
+        i++; // the comparison value is data, whatever it spells
+        continue;
+      }
       boolean seconds = Args.is(args[i], "EXAT");
       if (seconds || Args.is(args[i], "PXAT")) {
         Long atMillis = millis(args[i + 1], seconds);

@@ -237,7 +237,9 @@ final class ConnectionCommands {
     } else if (is(sub, "TRACKING") && a.length >= 3) {
       tracking(n, s, a, out);
     } else if (is(sub, "CACHING") && a.length == 3) {
-      if (!s.tracking() || (!s.trackingOptIn() && !s.trackingOptOut())) {
+      // As in Redis: this error when tracking is off; with tracking on, YES and NO each say
+      // which mode they need.
+      if (!s.tracking()) {
         throw new CommandException(
             "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN"
                 + " or OPTOUT mode enabled");

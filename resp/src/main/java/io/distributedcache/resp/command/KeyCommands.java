@@ -21,6 +21,9 @@ final class KeyCommands {
   static void register(CommandRegistry r) {
     r.add("del", -2, "write", 1, -1, 1, "keyspace write slow", "generic", "1.0.0",
         "Deletes one or more keys.", KeyCommands::del);
+    r.add("delex", -2, "write fast", 1, 1, 1, "write string fast", "string", "8.4.0",
+        "Conditionally removes the key: IFEQ v (its value is v) or IFNE v (it is not v).",
+        KeyCommands::delex);
     r.add("unlink", -2, "write fast", 1, -1, 1, "keyspace write fast", "generic", "4.0.0",
         "Asynchronously deletes one or more keys.", KeyCommands::del);
     r.add("exists", -2, "readonly fast", 1, -1, 1, "keyspace read fast", "generic", "1.0.0",
@@ -63,6 +66,17 @@ final class KeyCommands {
         "Iterates over the key names in the database.", KeyCommands::scan);
     r.add("randomkey", 1, "readonly", 0, 0, 0, "keyspace read slow", "generic", "1.0.0",
         "Returns a random key name from the database.", KeyCommands::randomkey);
+  }
+
+  /** DELEX key [IFEQ v | IFNE v]: 1 if the key was deleted, 0 otherwise. */
+  static void delex(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
+    if (a.length == 2) {
+      s.writer().integer(out, n.engine().deleteIf(a[1], true, null) ? 1 : 0);
+    } else if (a.length == 4 && (is(a[2], "IFEQ") || is(a[2], "IFNE"))) {
+      s.writer().integer(out, n.engine().deleteIf(a[1], is(a[2], "IFEQ"), a[3]) ? 1 : 0);
+    } else {
+      throw new CommandException(Args.SYNTAX_ERROR);
+    }
   }
 
   static void del(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {

@@ -132,7 +132,8 @@ final class PubSubCommands {
         w.bulk(out, c);
       }
     } else if (is(a[1], "NUMSUB")) {
-      w.mapHeader(out, a.length - 2);
+      // A flat array of channel, count pairs in RESP3 too: Redis answers so, and clients parse it.
+      w.arrayHeader(out, 2 * (a.length - 2));
       for (int i = 2; i < a.length; i++) {
         w.bulk(out, a[i]);
         w.integer(out, pubSub.subscribers(a[i]));

@@ -85,7 +85,10 @@ final class StringCommands {
     s.writer().bulk(out, n.engine().get(a[1]));
   }
 
-  /** SET key value [NX | XX] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]. */
+  /**
+   * SET key value [NX | XX | IFEQ v | IFNE v] [GET] [EX s | PX ms | EXAT unix-s | PXAT unix-ms |
+   * KEEPTTL].
+   */
   static void set(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
     KeyspaceEngine engine = n.engine();
     RespWriter w = s.writer();
@@ -97,16 +100,27 @@ final class StringCommands {
     // As in Redis, repeating an option is allowed (the last expiry wins); mixing NX with XX, or two
     // different expiry forms, is a syntax error.
     Condition condition = Condition.ALWAYS;
+    byte[] comparand = null;
     boolean get = false;
     Object expiryForm = null; // a Ttls.Unit, or "KEEPTTL"
     long ttlNanos = KeyspaceEngine.NO_TTL;
     for (int i = 3; i < a.length; i++) {
       byte[] opt = a[i];
       Ttls.Unit unit = unitOf(opt);
-      if (is(opt, "NX") && condition != Condition.IF_PRESENT) {
+      if (is(opt, "NX") && (condition == Condition.ALWAYS || condition == Condition.IF_ABSENT)) {
         condition = Condition.IF_ABSENT;
-      } else if (is(opt, "XX") && condition != Condition.IF_ABSENT) {
+      } else if (is(opt, "XX")
+          && (condition == Condition.ALWAYS || condition == Condition.IF_PRESENT)) {
         condition = Condition.IF_PRESENT;
+      } else if ((is(opt, "IFEQ") || is(opt, "IFNE"))
+          && i + 1 < a.length
+          && (condition == Condition.ALWAYS || comparand != null)) {
+        Condition wanted = is(opt, "IFEQ") ? Condition.IF_EQUAL : Condition.IF_NOT_EQUAL;
+        if (comparand != null && condition != wanted) {
+          throw new CommandException(Args.SYNTAX_ERROR);
+        }
+        condition = wanted;
+        comparand = a[++i];
       } else if (is(opt, "GET")) {
         get = true;
       } else if (is(opt, "KEEPTTL") && (expiryForm == null || "KEEPTTL".equals(expiryForm))) {
@@ -119,7 +133,16 @@ final class StringCommands {
         throw new CommandException(Args.SYNTAX_ERROR);
       }
     }
-    if (get) {
+    if (comparand != null) {
+      SetResult result = engine.setIf(a[1], a[2], ttlNanos, condition, comparand);
+      if (get) {
+        w.bulk(out, result.previous());
+      } else if (result.applied()) {
+        w.ok(out);
+      } else {
+        w.nullBulk(out);
+      }
+    } else if (get) {
       SetResult result = engine.setAndGet(a[1], a[2], ttlNanos, condition);
       w.bulk(out, result.previous());
     } else if (engine.set(a[1], a[2], ttlNanos, condition)) {

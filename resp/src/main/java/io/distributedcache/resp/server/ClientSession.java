@@ -62,6 +62,15 @@ public final class ClientSession {
   private volatile long trackingRedirect;
   private volatile List<byte[]> trackingPrefixes = List.of();
   private volatile boolean trackingRedirectBroken;
+  /**
+   * Guards {@link #readInFlight} and {@link #deferredInvalidations}: the event loop starts and
+   * finishes reads, invalidations arrive on any thread.
+   */
+  private final Object readLock = new Object();
+
+  private byte[][] readInFlight;
+  private List<byte[]> deferredInvalidations;
+
   /** CLIENT CACHING yes|no for the next command: 1 yes, -1 no, 0 not given. */
   private int cachingNext;
   private int cachingCurrent;
@@ -353,6 +362,57 @@ public final class ClientSession {
     }
     cachingCurrent = cachingNext;
     cachingNext = 0;
+  }
+
+  /**
+   * A tracked read of {@code keys} went to the cluster; until {@link #readFinished}, invalidations
+   * of those keys are held back (see {@link #deferIfReading}). Event loop.
+   */
+  public void readStarted(byte[][] keys) {
+    synchronized (readLock) {
+      readInFlight = keys;
+    }
+  }
+
+  /**
+   * The read's reply has been written (into the connection's output, in order): returns the
+   * invalidations held back meanwhile, to be written after it (a null element: everything), and
+   * stops holding back. Event loop.
+   */
+  public List<byte[]> readFinished() {
+    synchronized (readLock) {
+      readInFlight = null;
+      List<byte[]> held = deferredInvalidations;
+      deferredInvalidations = null;
+      return held == null ? List.of() : held;
+    }
+  }
+
+  /**
+   * Holds back an invalidation of {@code key} (null: everything) while a read of it is out with
+   * the cluster, so that it reaches the client after the read's reply, as on a single Redis: an
+   * invalidation overtaking the reply would let the client cache what the read returns, which may
+   * predate the change. Returns false (send it now) when no such read is in flight. Any thread.
+   */
+  public boolean deferIfReading(byte[] key) {
+    synchronized (readLock) {
+      byte[][] reading = readInFlight;
+      if (reading == null) {
+        return false;
+      }
+      boolean covered = key == null;
+      for (int i = 0; !covered && i < reading.length; i++) {
+        covered = java.util.Arrays.equals(reading[i], key);
+      }
+      if (!covered) {
+        return false;
+      }
+      if (deferredInvalidations == null) {
+        deferredInvalidations = new ArrayList<>(2);
+      }
+      deferredInvalidations.add(key);
+      return true;
+    }
   }
 
   /**

@@ -80,6 +80,28 @@ public final class NodeContext {
     return tracking;
   }
 
+  /**
+   * A write ran on this node alone (no cluster): announces each of its keys as written or deleted,
+   * as the state it left says, naming {@code originClient} (a connection id, or 0). Skipped when
+   * nobody listens: no tracking client and no listener but the tracking table. Any thread.
+   */
+  public void announceStandaloneWrite(byte[][] keys, long originClient) {
+    if (tracking.idle() && invalidations.listenerCount() <= 1) {
+      return;
+    }
+    io.distributedcache.core.storage.CacheStorage storage = engine.storage();
+    for (byte[] key : keys) {
+      io.distributedcache.core.storage.VersionedValue now =
+          storage.getRaw(io.distributedcache.core.storage.ByteKey.of(key));
+      io.distributedcache.core.invalidation.Invalidation.Cause cause =
+          now == null || now.isTombstone()
+              ? io.distributedcache.core.invalidation.Invalidation.Cause.DELETED
+              : io.distributedcache.core.invalidation.Invalidation.Cause.WRITTEN;
+      invalidations.announce(
+          io.distributedcache.core.invalidation.Invalidation.key(cause, key, "", originClient));
+    }
+  }
+
   /** The connected client with this id, or null. */
   public ClientSession client(long id) {
     return clients.get(id);

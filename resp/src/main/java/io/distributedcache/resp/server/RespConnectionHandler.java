@@ -6,9 +6,6 @@ import io.distributedcache.core.cluster.ReplySink;
 import io.distributedcache.core.engine.CommandException;
 import io.distributedcache.core.invalidation.Invalidation;
 import io.distributedcache.core.keyspace.Slots;
-import io.distributedcache.core.storage.ByteKey;
-import io.distributedcache.core.storage.CacheStorage;
-import io.distributedcache.core.storage.VersionedValue;
 import io.distributedcache.resp.cluster.AbsoluteExpiry;
 import io.distributedcache.resp.codec.RespDecoder;
 import io.distributedcache.resp.codec.RespProtocolError;
@@ -23,6 +20,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayDeque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -164,6 +162,13 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       }
       int mark = out.writerIndex();
       try {
+        if (cluster == null && session.tracking() && spec.firstKey() != 0
+            && !CommandKeys.writes(spec)) {
+          // Remembered before it runs: a write on another event loop that lands between the
+          // read and the remembering would otherwise tell nobody. Its push then reaches this
+          // connection after this reply (it is queued on this connection's event loop).
+          node.tracking().remember(session, CommandKeys.of(spec, args));
+        }
         spec.handler().execute(node, session, args, out);
         if (cluster == null) {
           trackLocally(spec, args, out.writerIndex() > mark && out.getByte(mark) == '-');
@@ -199,8 +204,8 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * Client-side caching on a node that runs alone: a write announces the keys it changed (with
-   * this connection as their origin, for NOLOOP), a read is remembered for a tracking client.
-   * In a cluster the primary announces writes and {@link #routeToCluster} remembers reads.
+   * this connection as their origin, for NOLOOP); reads were remembered before they ran. In a
+   * cluster the primary announces writes and {@link #routeToCluster} remembers reads.
    */
   private void trackLocally(CommandSpec spec, byte[][] args, boolean failed) {
     String name = spec.name();
@@ -213,26 +218,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     if (spec.firstKey() == 0) {
       return;
     }
-    byte[][] keys = CommandKeys.of(spec, args);
-    if (keys.length == 0) {
+    // With no tracking client and no listener but the tracking table, a standalone write has no
+    // one to tell: the per-key work is skipped on the hot path.
+    if (!CommandKeys.writes(spec)
+        || failed
+        || (node.tracking().idle() && node.invalidations().listenerCount() <= 1)) {
       return;
     }
-    if (CommandKeys.writes(spec)) {
-      if (failed) {
-        return;
-      }
-      CacheStorage storage = node.engine().storage();
-      for (byte[] key : keys) {
-        VersionedValue now = storage.getRaw(ByteKey.of(key));
-        Invalidation.Cause cause =
-            now == null || now.isTombstone()
-                ? Invalidation.Cause.DELETED
-                : Invalidation.Cause.WRITTEN;
-        node.invalidations().announce(Invalidation.key(cause, key, "", session.id()));
-      }
-    } else if (session.tracking()) {
-      node.tracking().remember(session, keys);
-    }
+    node.announceStandaloneWrite(CommandKeys.of(spec, args), session.id());
   }
 
   /**
@@ -342,8 +335,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     node.stats().clusterRequests.increment();
     boolean writes = !flush && CommandKeys.writes(spec);
-    if (!flush && !writes && session.tracking()) {
+    boolean trackedRead = !flush && !writes && session.tracking();
+    if (trackedRead) {
       node.tracking().remember(session, keys);
+      session.readStarted(keys);
     }
     ReplySink sink = awaitReply(ctx);
     try {
@@ -366,6 +361,16 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       submitting = false;
     }
     takeImmediateReply(out);
+    if (trackedRead && !awaitingCluster) {
+      // Answered at once (a local read): invalidations held back meanwhile go after the reply.
+      List<byte[]> held = session.readFinished();
+      if (!held.isEmpty()) {
+        flushPending(ctx);
+        for (byte[] key : held) {
+          node.tracking().push(session, key);
+        }
+      }
+    }
     return true;
   }
 
@@ -380,6 +385,14 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     pending(ctx).writeBytes(reply);
+    List<byte[]> held = session.readFinished();
+    if (!held.isEmpty()) {
+      // Invalidations that arrived while this read was out follow its reply, never precede it.
+      flushPending(ctx);
+      for (byte[] key : held) {
+        node.tracking().push(session, key);
+      }
+    }
     while (!deferred.isEmpty() && !closing && !awaitingCluster && ctx.channel().isWritable()) {
       process(ctx, deferred.poll());
     }

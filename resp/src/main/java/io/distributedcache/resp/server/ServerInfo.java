@@ -100,6 +100,14 @@ public final class ServerInfo {
     line(sb, "connected_clients", n.clients().size());
     // No command blocks a connection here (no BLPOP, no WAIT), so this is truly zero.
     line(sb, "blocked_clients", 0);
+    int tracking = 0;
+    int pubsub = 0;
+    for (ClientSession c : n.clients()) {
+      tracking += c.tracking() ? 1 : 0;
+      pubsub += c.subscriptionCount() > 0 ? 1 : 0;
+    }
+    line(sb, "tracking_clients", tracking);
+    line(sb, "pubsub_clients", pubsub);
   }
 
   private static void memory(NodeContext n, StringBuilder sb) {
@@ -136,6 +144,13 @@ public final class ServerInfo {
     line(sb, "evicted_keys", storage.evictions());
     line(sb, "keyspace_hits", n.engine().keyspaceHits());
     line(sb, "keyspace_misses", n.engine().keyspaceMisses());
+    line(sb, "pubsub_channels", n.pubSub().channelCount());
+    line(sb, "pubsub_patterns", n.pubSub().patternCount());
+    line(sb, "tracking_total_keys", n.tracking().trackedKeys());
+    line(sb, "tracking_bcast_clients", n.tracking().broadcastClients());
+    line(sb, "tracking_invalidations_sent", n.tracking().invalidationsSent());
+    line(sb, "invalidations_delivered", n.invalidations().delivered());
+    line(sb, "invalidations_broadcast", n.invalidations().queuedForPeers());
   }
 
   private static void replication(StringBuilder sb) {

@@ -65,21 +65,26 @@ public final class Tracking implements InvalidationListener {
     if (!session.remembersReads()) {
       return;
     }
-    Long id = session.id();
     for (byte[] key : keys) {
-      // compute, not computeIfAbsent + add: atomic with an invalidation removing the key, so a
-      // read is never added to a set that was just taken out.
-      readers.compute(
-          ByteKey.of(key),
-          (k, ids) -> {
-            Set<Long> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
-            set.add(id);
-            return set;
-          });
+      remember(ByteKey.of(key), session.id());
     }
     if (readers.size() > MAX_KEYS) {
       evictSome();
     }
+  }
+
+  /**
+   * Adds {@code id} to the readers of {@code key}: compute, not computeIfAbsent + add, so that it
+   * is atomic with an invalidation taking the key out (a read is never added to a dropped set).
+   */
+  private void remember(ByteKey key, long id) {
+    readers.compute(
+        key,
+        (k, ids) -> {
+          Set<Long> set = ids != null ? ids : ConcurrentHashMap.newKeySet();
+          set.add(id);
+          return set;
+        });
   }
 
   private void evictSome() {
@@ -125,15 +130,27 @@ public final class Tracking implements InvalidationListener {
     return broadcasters.size();
   }
 
+  /** Whether no connection tracks anything: events then cost nothing here. */
+  public boolean idle() {
+    return readers.isEmpty() && broadcasters.isEmpty();
+  }
+
   @Override
   public void onInvalidation(Invalidation event) {
+    if (readers.isEmpty() && broadcasters.isEmpty() && event.scope() != Invalidation.Scope.ALL) {
+      return;
+    }
     switch (event.scope()) {
       case KEY -> {
         byte[] key = event.bytes();
-        Set<Long> ids = readers.remove(ByteKey.of(key));
+        ByteKey k = ByteKey.of(key);
+        Set<Long> ids = readers.remove(k);
         if (ids != null) {
           for (long id : ids) {
-            send(id, event, key, null);
+            if (send(id, event, key, null) == Delivery.HELD) {
+              // The client's read of the key is still out: what it returns must be watched too.
+              remember(k, id);
+            }
           }
         }
         for (ClientSession s : broadcasters) {
@@ -143,6 +160,7 @@ public final class Tracking implements InvalidationListener {
         }
       }
       case PREFIX, SLOTS -> {
+        List<Map.Entry<ByteKey, Long>> held = new ArrayList<>();
         for (Iterator<Map.Entry<ByteKey, Set<Long>>> it = readers.entrySet().iterator();
             it.hasNext(); ) {
           Map.Entry<ByteKey, Set<Long>> e = it.next();
@@ -150,9 +168,14 @@ public final class Tracking implements InvalidationListener {
           if (event.covers(key)) {
             it.remove();
             for (long id : e.getValue()) {
-              send(id, event, key, null);
+              if (send(id, event, key, null) == Delivery.HELD) {
+                held.add(Map.entry(e.getKey(), id));
+              }
             }
           }
+        }
+        for (Map.Entry<ByteKey, Long> e : held) {
+          remember(e.getKey(), e.getValue());
         }
         // A BCAST client cannot be told which keys: it drops everything it may hold there.
         for (ClientSession s : broadcasters) {
@@ -162,17 +185,10 @@ public final class Tracking implements InvalidationListener {
         }
       }
       case ALL -> {
-        List<Long> everyone = new ArrayList<>();
-        for (Set<Long> ids : readers.values()) {
-          for (long id : ids) {
-            if (!everyone.contains(id)) {
-              everyone.add(id);
-            }
-          }
-        }
+        // Like Redis: every tracking client hears of a flush, whatever it read.
         readers.clear();
         for (ClientSession s : node.clients()) {
-          if (s.tracking() && (s.trackingBcast() || everyone.contains(s.id()))) {
+          if (s.tracking()) {
             send(s.id(), event, null, s);
           }
         }
@@ -206,19 +222,38 @@ public final class Tracking implements InvalidationListener {
     return false;
   }
 
+  /** What {@link #send} did. */
+  private enum Delivery {
+    SENT,
+    SKIPPED,
+    /** Held back until the client's read of the key is answered. */
+    HELD
+  }
+
   /**
    * Tells client {@code id} that {@code key} (null: everything) changed, through its redirect
    * if it has one, unless it is gone, has tracking off, or made the change itself with NOLOOP.
    */
-  private void send(long id, Invalidation event, byte[] key, ClientSession known) {
+  private Delivery send(long id, Invalidation event, byte[] key, ClientSession known) {
     ClientSession client = known != null ? known : node.client(id);
     if (client == null || !client.tracking()) {
-      return;
+      return Delivery.SKIPPED;
     }
     if (event != null && client.trackingNoLoop() && event.originClient() == client.id()
         && event.originNode().equals(selfId())) {
-      return;
+      return Delivery.SKIPPED;
     }
+    if (client.deferIfReading(key)) {
+      return Delivery.HELD;
+    }
+    return push(client, key) ? Delivery.SENT : Delivery.SKIPPED;
+  }
+
+  /**
+   * Writes one invalidation of {@code key} (null: everything) for {@code client}: to it, or to
+   * its redirect target. Any thread; also called by the connection for held-back ones.
+   */
+  boolean push(ClientSession client, byte[] key) {
     ClientSession target = client;
     boolean redirected = false;
     long redirect = client.trackingRedirect();
@@ -235,16 +270,16 @@ public final class Tracking implements InvalidationListener {
                 w.integer(out, redirect);
               }
             });
-        return;
+        return false;
       }
     }
     boolean resp3 = target.protocol() == 3;
     if (!resp3
         && !(redirected && node.pubSub().isSubscribed(target, REDIS_INVALIDATE))) {
-      return; // RESP2 without a subscribed redirect target cannot take a push, as in Redis.
+      return false; // RESP2 without a subscribed redirect target cannot take a push, as in Redis.
     }
     invalidationsSent.increment();
-    target.push(
+    return target.push(
         (w, out) -> {
           if (resp3) {
             w.pushHeader(out, 2);
@@ -255,7 +290,7 @@ public final class Tracking implements InvalidationListener {
             w.bulk(out, REDIS_INVALIDATE);
           }
           if (key == null) {
-            w.nullArray(out);
+            w.nullBulk(out); // "_" in RESP3, "$-1" in RESP2, as Redis sends for a flush
           } else {
             w.arrayHeader(out, 1);
             w.bulk(out, key);

@@ -38,6 +38,13 @@ class AbsoluteExpiryTest {
   }
 
   @Test
+  void aComparisonValueThatSpellsAnOptionIsLeftAlone() {
+    String at = Long.toString(NOW_MILLIS + 5000);
+    assertThat(relativize("SET", "k", "v", "IFEQ", "PXAT", "PXAT", at))
+        .containsExactly("SET", "k", "v", "IFEQ", "PXAT", "PX", "5000");
+  }
+
+  @Test
   void setAndGetexAbsoluteOptionsBecomePx() {
     assertThat(relativize("SET", "k", "v", "EXAT", Long.toString(NOW_MILLIS / 1000 + 5), "NX"))
         .containsExactly("SET", "k", "v", "PX", "5000", "NX");

@@ -132,6 +132,25 @@ class RespConnectionTest {
   }
 
   @Test
+  void setIfEqualAndDelexCompareBeforeTheyWrite() {
+    EmbeddedChannel ch = connect(node(ServerSettings.defaults()));
+    assertThat(send(ch, cmd("SET", "k", "2", "IFEQ", "1"))).isEqualTo("$-1\r\n");
+    assertThat(send(ch, cmd("SET", "k", "1", "IFNE", "x"))).isEqualTo("+OK\r\n");
+    assertThat(send(ch, cmd("SET", "k", "2", "IFEQ", "0"))).isEqualTo("$-1\r\n");
+    assertThat(send(ch, cmd("SET", "k", "2", "IFEQ", "1", "GET", "PX", "100000")))
+        .isEqualTo("$1\r\n1\r\n");
+    assertThat(send(ch, cmd("GET", "k"))).isEqualTo("$1\r\n2\r\n");
+    assertThat(send(ch, cmd("SET", "k", "3", "IFEQ", "2", "NX"))).startsWith("-ERR syntax error");
+    assertThat(send(ch, cmd("SET", "k", "3", "IFEQ", "2", "IFNE", "2")))
+        .startsWith("-ERR syntax error");
+    assertThat(send(ch, cmd("DELEX", "k", "IFEQ", "1"))).isEqualTo(":0\r\n");
+    assertThat(send(ch, cmd("DELEX", "k", "IFNE", "2"))).isEqualTo(":0\r\n");
+    assertThat(send(ch, cmd("DELEX", "k", "IFEQ", "2"))).isEqualTo(":1\r\n");
+    assertThat(send(ch, cmd("DELEX", "k"))).isEqualTo(":0\r\n");
+    assertThat(send(ch, cmd("DELEX", "k", "IFEQ"))).startsWith("-ERR syntax error");
+  }
+
+  @Test
   void ttlFollowsTheMonotonicClockNotTheWallClock() {
     EmbeddedChannel ch = connect(node(ServerSettings.defaults()));
     assertThat(send(ch, cmd("SET", "k", "v", "EX", "100"))).isEqualTo("+OK\r\n");

@@ -1,4 +1,4 @@
-package io.distributedcache.server;
+package io.distributedcache.embedded.internal;
 
 import io.distributedcache.core.cluster.ConsistencyLevel;
 import io.distributedcache.core.placement.Member;
@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * How a node takes part in a cluster: the values of {@code --node-id}, {@code --members} or {@code
- * --join}, and the flags around them, validated.
+ * --join}, and the flags around them, validated. Built by the server's command line and by the
+ * embedded {@code NodeConfig}; not part of the embedded API (this package is internal).
  *
  * @param nodeId this node's id; one of {@code members} when they are given
  * @param members the founding members with their cluster (peer) ports, this node included; empty
@@ -28,8 +29,11 @@ import java.util.Objects;
  * @param dataDir where the node keeps its Raft term, vote, log and snapshot
  * @param clusterName the name peers must share to talk to each other
  * @param failureTimeout how long a member stays unreachable before its slots fail over
+ * @param clusterBindPort the port the cluster port binds when it differs from the one peers dial
+ *     ({@code clusterPort}, the member address): the node sits behind a port mapping or a proxy;
+ *     0 for the same port
  */
-record ClusterOptions(
+public record ClusterOptions(
     String nodeId,
     List<Member> members,
     String joinSeed,
@@ -42,9 +46,46 @@ record ClusterOptions(
     Duration antiEntropyInterval,
     Path dataDir,
     String clusterName,
-    Duration failureTimeout) {
+    Duration failureTimeout,
+    int clusterBindPort) {
 
-  ClusterOptions {
+  /** Options whose cluster port binds where peers dial it. */
+  public ClusterOptions(
+      String nodeId,
+      List<Member> members,
+      String joinSeed,
+      String announceHost,
+      int clusterPort,
+      int replicationFactor,
+      int virtualNodes,
+      ConsistencyLevel consistency,
+      Duration requestTimeout,
+      Duration antiEntropyInterval,
+      Path dataDir,
+      String clusterName,
+      Duration failureTimeout) {
+    this(
+        nodeId,
+        members,
+        joinSeed,
+        announceHost,
+        clusterPort,
+        replicationFactor,
+        virtualNodes,
+        consistency,
+        requestTimeout,
+        antiEntropyInterval,
+        dataDir,
+        clusterName,
+        failureTimeout,
+        0);
+  }
+
+  /** Checks the values; the messages name the server's flags. */
+  public ClusterOptions {
+    if (clusterBindPort < 0 || clusterBindPort > Member.MAX_PORT) {
+      throw new IllegalArgumentException("--cluster-bind-port must be in 1.." + Member.MAX_PORT);
+    }
     Objects.requireNonNull(nodeId, "nodeId");
     members = List.copyOf(members);
     Objects.requireNonNull(dataDir, "dataDir");
@@ -86,12 +127,12 @@ record ClusterOptions(
   }
 
   /** Whether this node founds the cluster from {@link #members} (rather than joining). */
-  boolean founder() {
+  public boolean founder() {
     return !members.isEmpty();
   }
 
   /** This node as a member: its entry in {@link #members}, or built from the announce host. */
-  Member self() {
+  public Member self() {
     return members.stream()
         .filter(m -> m.id().equals(nodeId))
         .findFirst()

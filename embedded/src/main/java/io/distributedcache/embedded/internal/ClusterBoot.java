@@ -1,4 +1,4 @@
-package io.distributedcache.server;
+package io.distributedcache.embedded.internal;
 
 import io.distributedcache.core.cluster.ClusterNode;
 import io.distributedcache.core.cluster.ClusterSettings;
@@ -28,6 +28,7 @@ import io.distributedcache.resp.server.SystemClock;
 import io.distributedcache.transport.NettyPeerTransport;
 import io.distributedcache.transport.TransportStats;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,15 +58,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: peer port, then client port, so that a node that says it is ready to accept
  * connections can also be reached by its peers.
+ *
+ * <p>The client port is optional: the server always opens one, an embedded node (a {@code
+ * CacheNode} inside an application) may run without. Such a node takes part in the cluster like
+ * any other (it holds copies, coordinates requests submitted to {@link #cluster()}) and is
+ * "serving" once it knows the layout, which {@link #serving()} reports.
+ *
+ * <p>Used by the server's {@code ServerCommand} and the embedded {@code CacheNode}; public only
+ * because they live in other packages.
  */
-final class ClusterBoot implements AutoCloseable {
+public final class ClusterBoot implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger("distributedcache");
   private static final long TICK_MILLIS = 10;
+  private static final String TICK_THREAD_NAME = "cluster-tick";
+
+  /** How often a node without a client port runs storage maintenance (as RespServer does). */
+  private static final long MAINTENANCE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final ServerSettings settings;
   private final ClusterOptions options;
   private final NodeContext node;
+  /** The client port's server, or null for an embedded node without one. */
   private final RespServer server;
   private final NettyPeerTransport transport;
   private final ScheduledExecutorService ticker;
@@ -83,6 +98,9 @@ final class ClusterBoot implements AutoCloseable {
   private static final long VERIFY_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private long nextVerifyNanos = System.nanoTime() + VERIFY_INTERVAL_NANOS;
+  private long nextMaintenanceNanos = System.nanoTime() + MAINTENANCE_INTERVAL_NANOS;
+  private final CompletableFuture<Void> servingFuture = new CompletableFuture<>();
+  private volatile boolean closed;
   private volatile VerifyReport lastVerify;
   private volatile long lastVerifyAtMillis;
 
@@ -93,6 +111,7 @@ final class ClusterBoot implements AutoCloseable {
       EventLoopGroup loops,
       NettyPeerTransport transport,
       FileRaftStorage raftStorage,
+      boolean serveClients,
       Runnable onRemoved) {
     this.settings = settings;
     this.options = options;
@@ -101,11 +120,11 @@ final class ClusterBoot implements AutoCloseable {
     this.transport = transport;
     this.raftStorage = raftStorage;
     this.onRemoved = onRemoved;
-    this.server = new RespServer(node, loops);
+    this.server = serveClients ? new RespServer(node, loops) : null;
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "cluster-tick");
+              Thread t = new Thread(r, TICK_THREAD_NAME);
               t.setDaemon(true);
               return t;
             });
@@ -118,7 +137,26 @@ final class ClusterBoot implements AutoCloseable {
    *     graceful leave: the process should stop
    * @throws IllegalStateException if a port cannot be bound or the data directory not opened
    */
-  static ClusterBoot start(ServerSettings settings, ClusterOptions options, Runnable onRemoved) {
+  public static ClusterBoot start(
+      ServerSettings settings, ClusterOptions options, Runnable onRemoved) {
+    return start(settings, options, true, onRemoved);
+  }
+
+  /**
+   * Starts the member, with or without a client port. Blocks until the peer port is bound, and
+   * for a founder with a client port that port too.
+   *
+   * @param settings the engine's settings; with {@code serveClients} also the client port's
+   * @param serveClients whether to open the client (RESP) port of {@code settings}
+   * @param onRemoved run (once, on the ticking thread) when the cluster removed this node after a
+   *     graceful leave
+   * @throws IllegalStateException if a port cannot be bound or the data directory not opened
+   */
+  public static ClusterBoot start(
+      ServerSettings settings,
+      ClusterOptions options,
+      boolean serveClients,
+      Runnable onRemoved) {
     Member self = options.self();
     ConsistentHashRing founding =
         options.founder()
@@ -144,8 +182,13 @@ final class ClusterBoot implements AutoCloseable {
     // One set of event loops for clients and peers: a forwarded request and its answer then
     // cross fewer threads, which on a small machine is most of a replicated write's cost.
     EventLoopGroup loops = RespServer.newEventLoopGroup(settings.ioThreads());
+    NettyPeerTransport.Builder transportBuilder =
+        NettyPeerTransport.builder(self, options.clusterName(), relay);
+    if (options.clusterBindPort() != 0) {
+      transportBuilder.bindPort(options.clusterBindPort());
+    }
     NettyPeerTransport transport =
-        NettyPeerTransport.builder(self, options.clusterName(), relay)
+        transportBuilder
             .members(options.members())
             .bootstrapDigest(founding == null ? 0 : founding.membershipDigest())
             .eventLoopGroup(loops)
@@ -161,13 +204,16 @@ final class ClusterBoot implements AutoCloseable {
           "cannot open the data directory " + options.dataDir() + ": " + e.getMessage(), e);
     }
     ClusterBoot boot =
-        new ClusterBoot(settings, options, node, loops, transport, raftStorage, onRemoved);
+        new ClusterBoot(
+            settings, options, node, loops, transport, raftStorage, serveClients, onRemoved);
     relay.boot = boot;
     boot.control =
         new ControlPlane(
             ControlSettings.defaults(
                 self,
-                settings.port(),
+                // 0: no client port to announce; CLUSTER SLOTS/NODES then leave the node out
+                // of the addresses they give Redis Cluster clients.
+                serveClients ? settings.port() : 0,
                 options.members(),
                 options.replicationFactor(),
                 options.virtualNodes(),
@@ -221,28 +267,119 @@ final class ClusterBoot implements AutoCloseable {
     return boot;
   }
 
-  RespServer server() {
+  /** The client port's server; null for a node started without a client port. */
+  public RespServer server() {
     return server;
+  }
+
+  /** The node's engine, settings and stats, shared with the client port's server if any. */
+  public NodeContext node() {
+    return node;
+  }
+
+  /**
+   * The cluster side of this node, or null until it exists: a joiner gets it once the cluster has
+   * accepted it. Requests go through {@link ClusterNode#submit} once {@link #serving()} is done.
+   */
+  public ClusterNode cluster() {
+    return cluster;
+  }
+
+  /**
+   * The ring in force: the cluster node's, or before it exists (a joiner not accepted yet) the
+   * applied metadata's; null while there is none.
+   */
+  public ConsistentHashRing ring() {
+    ClusterNode c = cluster;
+    if (c != null) {
+      return c.ring();
+    }
+    ClusterMetadata m = control.metadata();
+    return m.isBootstrapped() ? m.ring() : null;
+  }
+
+  /** This node's options. */
+  public ClusterOptions options() {
+    return options;
+  }
+
+  /**
+   * Completes (on the ticking or the starting thread) once the node knows the cluster's layout:
+   * when a client port would open. Never completes exceptionally; {@link #close} leaves it as is.
+   */
+  public CompletableFuture<Void> serving() {
+    return servingFuture;
+  }
+
+  /** The peer transport's counters. */
+  public TransportStats transportStats() {
+    return transport.stats();
+  }
+
+  /** Whether {@code memberId} is this node or its peer link to it is up. */
+  public boolean isReachable(String memberId) {
+    return memberId.equals(options.nodeId()) || transport.isReachable(memberId);
+  }
+
+  /**
+   * What {@code INFO cluster} shows: the control plane's figures (Raft, epoch, members, rebalance,
+   * last verification) and the peer transport's counters. Any thread.
+   */
+  public Map<String, Object> figures() {
+    return figures(transport.stats());
+  }
+
+  /**
+   * Checks every copy in the cluster ({@code CLUSTER VERIFY}); {@code done} runs once, on a
+   * transport or the ticking thread. Never blocks.
+   */
+  public void verify(Consumer<VerifyReport> done) {
+    admin.verify(done);
+  }
+
+  /**
+   * Whether the calling thread is one of this node's event loops or its ticking thread, where a
+   * blocking call would hold up the very threads that must answer it.
+   */
+  public boolean onNodeThread() {
+    if (Thread.currentThread().getName().equals(TICK_THREAD_NAME)) {
+      return true;
+    }
+    for (EventExecutor loop : loops) {
+      if (loop.inEventLoop()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
    * Whether the client port opened during {@link #start}; otherwise (a joiner, a restarted
    * founder) it opens, and the node logs "Ready to accept connections", once it knows the layout.
    */
-  boolean servesAtStart() {
+  public boolean servesAtStart() {
     return servesAtStart;
   }
 
-  /** Stops the ticker, the client port, the peer port and the event loops, in that order. */
+  /**
+   * Stops the ticker, the client port, the peer port and the event loops, in that order. Blocks
+   * up to a few seconds for the event loops; idempotent.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     ticker.shutdownNow();
     try {
       ticker.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    server.close();
+    if (server != null) {
+      server.close();
+    }
     transport.close();
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     raftStorage.close();
@@ -283,6 +420,11 @@ final class ClusterBoot implements AutoCloseable {
                 lastVerify = report;
                 lastVerifyAtMillis = System.currentTimeMillis();
               });
+        }
+        if (server == null && now - nextMaintenanceNanos >= 0) {
+          // RespServer runs this on its event loop; without one the ticking thread does.
+          nextMaintenanceNanos = now + MAINTENANCE_INTERVAL_NANOS;
+          node.engine().storage().runMaintenance();
         }
         if (c.pullsPending() > 0) {
           pulling = true;
@@ -356,7 +498,15 @@ final class ClusterBoot implements AutoCloseable {
   private void startServing() {
     if (!serving) {
       serving = true;
+      if (server == null) {
+        log.info(
+            "Node {} knows the cluster's layout and serves the embedded API (no client port)",
+            options.nodeId());
+        servingFuture.complete(null);
+        return;
+      }
       server.start();
+      servingFuture.complete(null);
       if (!servesAtStart) {
         log.info(
             "Ready to accept connections tcp bind={} port={} pid={} node-id={} cluster-port={}"
@@ -432,7 +582,7 @@ final class ClusterBoot implements AutoCloseable {
     @Override
     public ClientAddress clientAddress(String memberId) {
       if (memberId.equals(options.nodeId())) {
-        return new ClientAddress(options.self().host(), settings.port());
+        return server == null ? null : new ClientAddress(options.self().host(), server.port());
       }
       ClusterMetadata m = control.metadata();
       NodeRecord record = m.isBootstrapped() ? m.node(memberId) : null;
