@@ -24,5 +24,11 @@ public enum Sabotage {
    * own {@code ClusterNode.verify}, which {@link Simulation} runs at the end of membership runs
    * and of this sabotage, must report it misplaced.
    */
-  PLANT_MISPLACED
+  PLANT_MISPLACED,
+  /**
+   * The network loses every invalidation broadcast ({@code Invalidate}) without telling anyone, as
+   * if a node skipped announcing its writes to its peers: their near caches keep values that were
+   * overwritten. {@link NearCachesHearOfChanges} must notice.
+   */
+  LOSE_INVALIDATIONS
 }

@@ -29,6 +29,8 @@ import java.util.SplittableRandom;
  * @param sabotage a deliberate defect, for checker tests only
  * @param membership joins and leaves through the control plane during the workload
  * @param quorumWrites whether every client writes at QUORUM (otherwise levels are random)
+ * @param checkNearCaches whether each node keeps a {@link NearCache} and {@link
+ *     NearCachesHearOfChanges} checks that it hears of every change (on by default)
  */
 public record SimConfig(
     long seed,
@@ -48,7 +50,8 @@ public record SimConfig(
     int ttlPercent,
     Sabotage sabotage,
     MembershipScript membership,
-    boolean quorumWrites) {
+    boolean quorumWrites,
+    boolean checkNearCaches) {
 
   /** The longest TTL the workload writes. */
   public static final Duration MAX_TTL = Duration.ofMillis(1500);
@@ -150,6 +153,7 @@ public record SimConfig(
     b.sabotage = sabotage;
     b.membership = membership;
     b.quorumWrites = quorumWrites;
+    b.checkNearCaches = checkNearCaches;
     return b;
   }
 
@@ -179,6 +183,7 @@ public record SimConfig(
         + (script.isEmpty() ? "" : " script=" + script)
         + (membership.any() ? " membership=" + membership : "")
         + (quorumWrites ? " quorumWrites" : "")
+        + (checkNearCaches ? "" : " nearCachesUnchecked")
         + (sabotage == Sabotage.NONE ? "" : " sabotage=" + sabotage);
   }
 
@@ -202,6 +207,7 @@ public record SimConfig(
     private Sabotage sabotage = Sabotage.NONE;
     private MembershipScript membership = MembershipScript.NONE;
     private boolean quorumWrites;
+    private boolean checkNearCaches = true;
 
     private Builder(long seed) {
       this.seed = seed;
@@ -298,6 +304,11 @@ public record SimConfig(
       return this;
     }
 
+    public Builder checkNearCaches(boolean value) {
+      this.checkNearCaches = value;
+      return this;
+    }
+
     public SimConfig build() {
       return new SimConfig(
           seed,
@@ -317,7 +328,8 @@ public record SimConfig(
           ttlPercent,
           sabotage,
           membership,
-          quorumWrites);
+          quorumWrites,
+          checkNearCaches);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.distributedcache.core.cluster.PeerOutbox;
 import io.distributedcache.core.cluster.message.ControlFrame;
 import io.distributedcache.core.cluster.message.Envelope;
 import io.distributedcache.core.cluster.message.Hello;
+import io.distributedcache.core.cluster.message.Invalidate;
 import io.distributedcache.core.cluster.message.PeerCodec;
 import io.distributedcache.core.cluster.message.PeerMessage;
 import io.distributedcache.core.cluster.message.ReadStateReply;
@@ -164,8 +165,13 @@ final class SimNetwork {
       lost++;
       return true;
     }
+    if (sim.config().sabotage() == Sabotage.LOSE_INVALIDATIONS
+        && message.body() instanceof Invalidate) {
+      return true;
+    }
     if (faultsOn && chance(faults.dropProbability())) {
       dropped++;
+      sim.nearCaches().onDropped(to, message.body());
       return true;
     }
     long now = sim.now();
@@ -283,6 +289,7 @@ final class SimNetwork {
   }
 
   private void breakLink(Link link) {
+    sim.linksChanged();
     link.blackHoled = true;
     if (!link.downScheduled) {
       link.downScheduled = true;
@@ -296,6 +303,7 @@ final class SimNetwork {
   }
 
   private void down(Link link, long incarnation) {
+    sim.linksChanged();
     link.downScheduled = false;
     if (link.incarnation != incarnation || !link.established) {
       return;
@@ -312,6 +320,7 @@ final class SimNetwork {
   }
 
   private void connect(Link link) {
+    sim.linksChanged();
     link.connectScheduled = false;
     if (link.established || !link.shouldBeUp()) {
       return;
@@ -348,6 +357,7 @@ final class SimNetwork {
 
   /** Node {@code a} learns of node {@code b} (from metadata, a seed, or a stranger's dial). */
   void know(int a, int b) {
+    sim.linksChanged();
     if (a == b || a < 0 || b < 0 || known[a][b]) {
       return;
     }
@@ -357,6 +367,7 @@ final class SimNetwork {
 
   /** Node {@code node} crashed: its peers lose their connections to it, after a moment. */
   void onCrash(int node) {
+    sim.linksChanged();
     for (int x = 0; x < n; x++) {
       if (x == node) {
         continue;
@@ -414,6 +425,27 @@ final class SimNetwork {
         }
       }
     }
+  }
+
+  /**
+   * Whether every connection between two live nodes that know each other is established and not a
+   * black hole (for {@link NearCachesHearOfChanges}'s calm windows).
+   */
+  boolean allLinksUp() {
+    for (int a = 0; a < n; a++) {
+      if (!sim.node(a).alive) {
+        continue;
+      }
+      for (int b = 0; b < n; b++) {
+        if (a != b
+            && sim.node(b).alive
+            && (known[a][b] || known[b][a])
+            && (!links[a][b].established || links[a][b].blackHoled)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Whether {@code a}'s connection to {@code b} is up (for reports). */

@@ -85,6 +85,13 @@ final class SimNode {
 
   ControlPlane control;
 
+  /**
+   * This incarnation's near cache, listening to the node's invalidation hub (the one {@link
+   * NodeContext} creates and hands to the cluster node with {@code useInvalidations}, as in
+   * production); null while down, or when the run does not check near caches.
+   */
+  NearCache nearCache;
+
   /** The metadata this incarnation's control plane applied last (EMPTY before the first). */
   ClusterMetadata metadata = ClusterMetadata.EMPTY;
 
@@ -197,6 +204,7 @@ final class SimNode {
             clock,
             outbox,
             executor);
+    cluster.writeLease(() -> control == null || control.inMajorityContact());
     context.cluster(cluster);
   }
 
@@ -233,6 +241,10 @@ final class SimNode {
   /** Loses everything: the parts become garbage, and no event reaches them any more. */
   void crash() {
     alive = false;
+    if (nearCache != null) {
+      nearCache.close();
+      nearCache = null;
+    }
     cluster = null;
     control = null;
     executor = null;

@@ -247,6 +247,9 @@ final class SimWorkload {
     if (sim.trace().enabled() && keys.stream().anyMatch(sim.trace()::traces)) {
       sim.trace().log("client invokes " + op);
     }
+    if (!kind.write) {
+      sim.onReadInvoked(c.node, op); // before the node sees it: the reply may come at once
+    }
     // May call back before submit returns: onReply copes.
     node.cluster.submit(node.request(bytes), c.session, reply -> onReply(c, connection, op, reply));
   }

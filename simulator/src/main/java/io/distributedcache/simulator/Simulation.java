@@ -64,9 +64,10 @@ import java.util.function.BooleanSupplier;
  *       {@link MembershipScript} adds a joiner or asks a node to leave. Each node's {@code tick()}
  *       event ticks its control plane first, then its cluster node, as the server does.
  *   <li><b>Invariants.</b> {@link ReadsSeeAcknowledgedWrites}, {@link TtlStaysWithinWindow}, {@link
- *       CopiesStayOnReplicas}, {@link EveryRequestAnswered} and {@link ControlPlaneAgrees} run
- *       incrementally, after every event or when the change they check happens; an exception
- *       escaping the code under test is a violation too. After healing, {@value #LAYOUT_SETTLES}
+ *       CopiesStayOnReplicas}, {@link EveryRequestAnswered}, {@link ControlPlaneAgrees} and {@link
+ *       NearCachesHearOfChanges} (after healing too) run incrementally, after every event or when
+ *       the change they check happens; an exception escaping the code under test is a violation
+ *       too. After healing, {@value #LAYOUT_SETTLES}
  *       (every node applied the same final layout, no rebalance or failover left) and, in
  *       membership runs, {@value #VERIFY_HEALTHY} (the cluster's own {@code verify}). The first
  *       violation stops the run with an {@link InvariantViolation}.
@@ -125,6 +126,7 @@ public final class Simulation {
   private final CopiesStayOnReplicas placement;
   private final EveryRequestAnswered answered;
   private final ControlPlaneAgrees control;
+  private final NearCachesHearOfChanges nearCaches;
   private final List<StoreEvent> stores = new ArrayList<>();
   private final Map<String, Long> retiredFigures = new HashMap<>();
   private final SimTrace trace = new SimTrace(this, System.getProperty("sim.trace"));
@@ -140,6 +142,11 @@ public final class Simulation {
   private boolean ran;
   private boolean suppressStores;
   private VerifyReport verifyReport;
+
+  /** Whether the last event may have changed {@link #calm()}; {@link #calmNow} is its value. */
+  private boolean calmChanged = true;
+
+  private boolean calmNow;
 
   /** A change a storage listener saw; checked after the event, outside the storage's call. */
   private record StoreEvent(int node, int incarnation, ByteKey key) {}
@@ -184,6 +191,7 @@ public final class Simulation {
     this.answered =
         new EveryRequestAnswered(this, config.requestTimeout().toNanos(), tickNanos);
     this.control = new ControlPlaneAgrees(this, nodes.length);
+    this.nearCaches = new NearCachesHearOfChanges(this, history, impairment);
   }
 
   /** Runs {@code config} to the end. */
@@ -230,6 +238,8 @@ public final class Simulation {
     throwIfViolated();
     new ReplicasConverge(this).check(SimWorkload.ALL_KEYS, finalRing);
     throwIfViolated();
+    nearCaches.checkAfterHealing();
+    throwIfViolated();
     if (config.membership().any() || config.sabotage() == Sabotage.PLANT_MISPLACED) {
       verifyCopies(finalRing);
       throwIfViolated();
@@ -253,6 +263,11 @@ public final class Simulation {
     if (result.figure("storage.listenerFailures") > 0) {
       // The checkers' storage listener threw, and the storage swallowed it: a simulator bug.
       fail("SimulatorSelfCheck", "a storage listener of the simulator threw", List.of());
+      throwIfViolated();
+    }
+    if (result.figure("nearCache.listenerFailures") > 0) {
+      // A near cache threw inside the invalidation hub, which swallowed it: a simulator bug.
+      fail("SimulatorSelfCheck", "a near cache of the simulator threw", List.of());
       throwIfViolated();
     }
     return result;
@@ -309,6 +324,9 @@ public final class Simulation {
     result.put("ttl.copiesChecked", ttl.copiesChecked);
     result.put("ttl.relayedCopies", ttl.relayedCopies);
     result.put("ttl.expiryChecks", ttl.expiryChecks);
+    result.put("nearCache.timelyChecks", nearCaches.timelyChecks);
+    result.put("nearCache.entriesCheckedAfterHealing", nearCaches.entriesCheckedAfterHealing);
+    result.put("nearCache.excused", nearCaches.excused);
     result.put("network.delivered", network.delivered);
     result.put("network.lost", network.lost);
     result.put("network.connects", network.connects);
@@ -336,6 +354,15 @@ public final class Simulation {
     into.merge("cluster.keysDropped", stats.keysDropped.sum(), Long::sum);
     into.merge("hlc.skewEvents", node.engine.hlc().skewEvents(), Long::sum);
     into.merge("storage.listenerFailures", node.storage.listenerFailures(), Long::sum);
+    if (node.nearCache != null) {
+      into.merge("nearCache.cached", node.nearCache.cached, Long::sum);
+      into.merge("nearCache.drops", node.nearCache.drops, Long::sum);
+      into.merge("nearCache.poisoned", node.nearCache.poisoned, Long::sum);
+      into.merge(
+          "nearCache.listenerFailures",
+          node.context.invalidations().listenerFailures(),
+          Long::sum);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -409,6 +436,14 @@ public final class Simulation {
     }
     impairment.update();
     answered.check(workload);
+    if (config.checkNearCaches()) {
+      if (calmChanged) {
+        // Evaluated only after events that may change it, not after each of ~200k events a run.
+        calmChanged = false;
+        calmNow = calm();
+      }
+      nearCaches.afterEvent(calmNow);
+    }
     if (trace.enabled()) {
       trace.afterEvent();
     }
@@ -425,6 +460,7 @@ public final class Simulation {
   // Nodes
 
   private void startNode(int i) {
+    calmChanged = true;
     SimNode node = nodes[i];
     long maxSkewMillis = config.maxInitialSkew().toMillis();
     long skewMillis =
@@ -453,6 +489,10 @@ public final class Simulation {
           }
         },
         (previous, next) -> onMetadata(i, next));
+    if (config.checkNearCaches()) {
+      node.nearCache = new NearCache(this, node);
+      node.nearCache.listen();
+    }
     long first = nowNanos + nodeRandom.nextLong(config.tickInterval().toNanos());
     schedule(first, EV_TICK, i, () -> firstTick(i, incarnation));
   }
@@ -492,6 +532,7 @@ public final class Simulation {
   }
 
   private void crash(int i) {
+    calmChanged = true;
     SimNode node = nodes[i];
     if (!node.alive) {
       return;
@@ -509,6 +550,7 @@ public final class Simulation {
   }
 
   private void restart(int i) {
+    calmChanged = true;
     SimNode node = nodes[i];
     if (node.alive || node.retired) {
       return;
@@ -781,6 +823,7 @@ public final class Simulation {
 
   /** Node {@code i}'s control plane applied {@code next}: follow it, as the server does. */
   private void onMetadata(int i, ClusterMetadata next) {
+    calmChanged = true;
     SimNode node = nodes[i];
     ClusterMetadata previous = node.metadata;
     if (node.follow(next, config)) {
@@ -818,6 +861,7 @@ public final class Simulation {
 
   /** A node that left stops for good: like a crash, but nothing it held counts as lost. */
   private void retire(int i, int incarnation) {
+    calmChanged = true;
     SimNode node = nodes[i];
     if (node.retired || (node.alive && node.incarnation != incarnation)) {
       return;
@@ -1075,6 +1119,51 @@ public final class Simulation {
   void onComplete(Op op) {
     reads.onComplete(op);
     ttl.onComplete(op);
+    nearCaches.onComplete(op);
+  }
+
+  /** A read was dispatched through node {@code node}: its near cache starts listening for it. */
+  void onReadInvoked(int node, Op op) {
+    nearCaches.onReadInvoked(nodes[node], op);
+  }
+
+  /** A peer connection changed state (or a node learnt of a peer): {@link #calm()} may change. */
+  void linksChanged() {
+    calmChanged = true;
+  }
+
+  NearCachesHearOfChanges nearCaches() {
+    return nearCaches;
+  }
+
+  /**
+   * Whether nothing can delay an invalidation now: every started node up and serving, all on one
+   * epoch with every member active and no rebalance, and every peer link established.
+   */
+  private boolean calm() {
+    long epoch = -1;
+    for (SimNode node : nodes) {
+      if (node.retired || node.incarnation == 0) {
+        continue;
+      }
+      if (!node.serving()) {
+        return false;
+      }
+      ClusterMetadata m = node.metadata;
+      if (!m.isBootstrapped() || m.inTransition() || node.cluster.ring().epoch() != m.epoch()) {
+        return false;
+      }
+      if (epoch >= 0 && m.epoch() != epoch) {
+        return false;
+      }
+      epoch = m.epoch();
+      for (NodeRecord r : m.nodes()) {
+        if (r.state() != NodeState.ACTIVE) {
+          return false;
+        }
+      }
+    }
+    return network.allLinksUp();
   }
 
   /** Records a violation (the first one wins); the run stops after the current event. */

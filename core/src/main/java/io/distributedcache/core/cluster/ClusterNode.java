@@ -153,6 +153,12 @@ public final class ClusterNode implements PeerInbox {
   /** Where invalidation events go; null until {@link #useInvalidations}. */
   private volatile InvalidationManager invalidations;
 
+  /**
+   * Whether this node may take writes as a primary: in touch with a majority of the cluster (see
+   * {@link #writeLease}). Always, until set.
+   */
+  private volatile java.util.function.BooleanSupplier writeLease = () -> true;
+
   /** Where peers' PUBLISH messages go; null until {@link #onPublish}. */
   private volatile PublishListener publishListener;
 
@@ -225,6 +231,18 @@ public final class ClusterNode implements PeerInbox {
     Objects.requireNonNull(manager, "manager");
     this.invalidations = manager;
     manager.broadcastTo(this::isPrimaryHere, this::removeEverywhere);
+  }
+
+  /**
+   * Makes this node run writes as a primary only while {@code lease} says it is in touch with a
+   * majority of the cluster (the control plane's view). A primary cut off by a partition then
+   * refuses writes, at every level, before the majority fails its slots over, so two primaries
+   * never accept writes to the same slot at once (without it, ONE writes on the minority side
+   * would diverge: two INCRs returning the same count). Called once, before traffic; {@code
+   * lease} is read on client and transport threads, so it must be cheap and thread-safe.
+   */
+  public void writeLease(java.util.function.BooleanSupplier lease) {
+    this.writeLease = Objects.requireNonNull(lease, "lease");
   }
 
   /** Receives the {@code PUBLISH}es made through other nodes from now on. */
@@ -956,6 +974,20 @@ public final class ClusterNode implements PeerInbox {
                   + " is catching up on its primary "
                   + settings.nodeId()
                   + " after a restart; nothing was written"),
+          NO_VERSIONS,
+          List.of());
+      return;
+    }
+    if (!writeLease.getAsBoolean()) {
+      stats.notReady.increment();
+      done.done(
+          Status.FAILED,
+          RespErrors.error(
+              "TRYAGAIN the primary of slot "
+                  + slot
+                  + " ("
+                  + settings.nodeId()
+                  + ") is out of touch with the majority of the cluster; nothing was written"),
           NO_VERSIONS,
           List.of());
       return;
@@ -2008,11 +2040,13 @@ public final class ClusterNode implements PeerInbox {
         if (phase != 1) {
           return;
         }
-        if (localRank >= 0) {
+        if (localRank >= 0 && localStillNewest()) {
           phase = 3;
           target = -1;
         } else {
-          target = upToDateRank();
+          // This node's copy may have gone since it answered (a layout change dropped the slot
+          // here while the others answered): then a copy that answered runs it.
+          target = upToDateRank(localRank);
           executeRank = target;
           phase = 2;
         }
@@ -2040,19 +2074,45 @@ public final class ClusterNode implements PeerInbox {
               required));
     }
 
-    /** A responder that had, or was repaired to, the newest copies; the primary first. */
-    private int upToDateRank() {
+    /**
+     * A responder other than {@code excluded} that had, or was repaired to, the newest copies; the
+     * primary first.
+     */
+    private int upToDateRank(int excluded) {
       for (int r = 0; r < responses.length; r++) {
-        if (responses[r] != null && !isStale(responses[r])) {
+        if (r != excluded && responses[r] != null && !isStale(responses[r])) {
           return r;
         }
       }
       for (int r = 0; r < responses.length; r++) {
-        if (responses[r] != null) {
+        if (r != excluded && responses[r] != null) {
           return r;
         }
       }
-      return 0;
+      return excluded == 0 ? 1 : 0;
+    }
+
+    /**
+     * Whether this node still holds the slot, caught up, with every key at least as new as the
+     * newest copy taken and the session's own writes. Checked right before running the command
+     * here: between its answer and now a layout change may have dropped the copy.
+     */
+    private boolean localStillNewest() {
+      int slot = request.slot();
+      if (!holdsCopy(slot) || slotStates.get(slot) != SlotState.READY.ordinal()) {
+        return false;
+      }
+      for (int i = 0; i < keys.length; i++) {
+        long need = Math.max(newest == null ? StateEntry.ABSENT : newest[i].version(), minVersions[i]);
+        if (need == StateEntry.ABSENT) {
+          continue;
+        }
+        VersionedValue raw = storage.getRaw(keys[i]);
+        if (raw == null || raw.version() < need) {
+          return false;
+        }
+      }
+      return true;
     }
 
     @Override
@@ -2085,7 +2145,7 @@ public final class ClusterNode implements PeerInbox {
       synchronized (this) {
         p = phase;
       }
-      if (p == 1 && localRank >= 0) {
+      if (p == 1 && localRank >= 0 && localStillNewest()) {
         // Repairs unconfirmed, but this node's copy is the newest: answer from it.
         synchronized (this) {
           phase = 3;

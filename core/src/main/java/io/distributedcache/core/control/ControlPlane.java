@@ -150,6 +150,19 @@ public final class ControlPlane {
   private volatile long commitIndexSeen;
   private volatile long failoversProposed;
 
+  /** See {@link #inMajorityContact}; recomputed every tick. */
+  private volatile boolean inMajorityContact = true;
+
+  private boolean everInContact;
+  private long startedAtNanos;
+
+  /**
+   * How recently the leader (or, on the leader, a majority of voters) must have been heard from:
+   * shorter than the failure timeout, so a primary cut off from the majority stops taking writes
+   * before the majority fails it over (half the timeout leaves room for detection).
+   */
+  private final long contactLeaseNanos;
+
   /**
    * Builds the control plane of one node from what {@code storage} holds (a fresh node, or a
    * restarted one whose log and snapshot rebuild the metadata).
@@ -177,6 +190,8 @@ public final class ControlPlane {
     this.raftTickNanos = settings.raftTick().toNanos();
     this.failureTimeoutNanos = settings.failureTimeout().toNanos();
     this.retryIntervalNanos = settings.retryInterval().toNanos();
+    this.contactLeaseNanos =
+        Math.min(settings.electionTimeout().toNanos(), failureTimeoutNanos / 2);
     int electionTicks = ticks(settings.electionTimeout());
     int heartbeatTicks = ticks(settings.heartbeatInterval());
     this.raft =
@@ -273,6 +288,18 @@ public final class ControlPlane {
     return commitIndexSeen;
   }
 
+  /**
+   * Whether this node is in touch with a majority of the Raft group, as of the last tick: it is
+   * the leader and has heard from a majority of voters (itself included) within the contact lease,
+   * or it follows a leader it heard from within the lease and can reach. The data plane takes
+   * writes as a primary only while this holds, so that a primary cut off by a partition stops
+   * before the majority side fails its slots over (no two primaries accept writes to one slot at
+   * once, even at ONE). Any thread.
+   */
+  public boolean inMajorityContact() {
+    return inMajorityContact;
+  }
+
   /** Failovers this node proposed as leader. */
   public long failoversProposed() {
     return failoversProposed;
@@ -287,6 +314,7 @@ public final class ControlPlane {
     if (!started) {
       started = true;
       lastTickNanos = now;
+      startedAtNanos = now;
       if (!applied.equals(ClusterMetadata.EMPTY)) {
         // Restored from a snapshot: the listener has not heard of it yet.
         metadata = applied;
@@ -317,6 +345,37 @@ public final class ControlPlane {
     }
     sendProposals();
     drainReady();
+    boolean contact = computeMajorityContact(now);
+    everInContact |= contact;
+    // Until it first reaches the majority a fresh node keeps taking writes for a while: no
+    // failover can happen sooner than a failure timeout after a leader exists, and a node that
+    // restarted into a cluster does not serve before it heard from it.
+    inMajorityContact =
+        contact || (!everInContact && now - startedAtNanos < failureTimeoutNanos / 2);
+  }
+
+  private boolean computeMajorityContact(long now) {
+    SoftState state = raft.softState();
+    Membership group = raft.membership();
+    if (state.isLeader()) {
+      int heard = group.isVoter(selfId) ? 1 : 0;
+      for (String voter : group.voters()) {
+        if (!voter.equals(selfId) && heardWithinLease(voter, now) && outbox.isReachable(voter)) {
+          heard++;
+        }
+      }
+      return heard >= group.voters().size() / 2 + 1;
+    }
+    String leader = state.leaderId();
+    return leader != null
+        && !leader.equals(selfId)
+        && heardWithinLease(leader, now)
+        && outbox.isReachable(leader);
+  }
+
+  private boolean heardWithinLease(String peer, long now) {
+    Long at = lastHeardNanos.get(peer);
+    return at != null && now - at < contactLeaseNanos;
   }
 
   private void receive(String from, byte[] payload, long now) {

@@ -488,6 +488,8 @@ public final class ClusterBoot implements AutoCloseable {
             SystemClock.INSTANCE,
             transport,
             new LocalCommandExecutor(node));
+    ControlPlane plane = control;
+    c.writeLease(() -> plane == null || plane.inMajorityContact());
     if (metadata != null) {
       c.installLayout(metadata.ring(), metadata.targetRing());
     }
