@@ -47,4 +47,29 @@ class CoreBugRegressionSimulationTest {
     // node no copy of the slot.
     replay(35);
   }
+
+  /**
+   * Two primaries take ONE writes to one slot. n3, primary of slot 3300, is cut off from n1 and
+   * n2; the majority fails it over (epoch 4) and n1 runs a QUORUM INCR returning 8, while n3,
+   * unaware, still runs ONE INCRs on its own copy and returns 8 again ("(f) INCR atomicity").
+   * Found when the invalidation broadcast shifted the simulator's random streams.
+   */
+  @Test
+  void seed20IsolatedPrimaryKeepsTakingOneWrites() {
+    // Fixed: a primary runs writes only while the control plane is in touch with the majority
+    // (ControlPlane.inMajorityContact, a lease shorter than half the failure timeout).
+    replay(20);
+  }
+
+  /**
+   * A QUORUM read returns nil after an acknowledged INCR. n3 coordinates the read under epoch 3,
+   * where it holds a copy, and takes its own copy; before n1's answer arrives the join's cutover
+   * (epoch 4) drops the slot on n3; the read then runs GET on n3's now empty copy. Also seed 90.
+   */
+  @Test
+  void seed81QuorumReadRunsOnACopyDroppedMeanwhile() {
+    // Fixed: QuorumRead runs the command locally only if the copy is still held, caught up and
+    // as new as the newest copy it collected (localStillNewest); otherwise on a copy that answered.
+    replay(81);
+  }
 }
