@@ -5,9 +5,9 @@ import io.distributedcache.core.storage.ByteKey;
 import io.distributedcache.core.storage.CacheStorage;
 import io.distributedcache.core.storage.KeyEvent;
 import io.distributedcache.core.storage.KeyEventListener;
+import io.distributedcache.core.storage.ListenerRegistry;
 import io.distributedcache.core.storage.Subscription;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -37,9 +37,9 @@ import java.util.function.IntPredicate;
  * </ul>
  *
  * <p>Seed bug 3: the seed registered a lambda capturing its manager with the storage and never
- * removed it. Here every registration is a small object held in one array and nowhere else;
- * {@link Subscription#close()} takes it out and clears its listener reference, so a closed
- * subscription keeps nothing alive, whatever else refers to it. The manager's own storage
+ * removed it. Here listeners live in a {@link ListenerRegistry}: each in its own handle, held in one
+ * array and nowhere else; {@link Subscription#close()} takes it out and clears its references, so
+ * a closed subscription keeps nothing alive, whatever else refers to it. The manager's own storage
  * subscription is closed by {@link #close()}.
  *
  * <p>Thread safety: every method may be called from any thread. Delivery runs on the caller's
@@ -47,10 +47,7 @@ import java.util.function.IntPredicate;
  */
 public final class InvalidationManager implements AutoCloseable {
 
-  private static final Registration[] NO_LISTENERS = new Registration[0];
-
-  private final Object listenerLock = new Object();
-  private volatile Registration[] listeners = NO_LISTENERS;
+  private final ListenerRegistry<InvalidationListener> listeners = new ListenerRegistry<>();
   private final ConcurrentLinkedQueue<Invalidation> outgoing = new ConcurrentLinkedQueue<>();
   private final AtomicInteger outgoingSize = new AtomicInteger();
   private final Subscription storageEvents;
@@ -149,8 +146,8 @@ public final class InvalidationManager implements AutoCloseable {
   /** Hands {@code invalidation} to every listener of this node, on this thread. */
   public void deliver(Invalidation invalidation) {
     delivered.increment();
-    for (Registration registration : listeners) {
-      InvalidationListener listener = registration.listener;
+    for (ListenerRegistry.Handle<InvalidationListener> handle : listeners.handles()) {
+      InvalidationListener listener = handle.listener();
       if (listener != null) {
         try {
           listener.onInvalidation(invalidation);
@@ -187,20 +184,12 @@ public final class InvalidationManager implements AutoCloseable {
    * InvalidationListener} for the threading contract. Kept only until the subscription closes.
    */
   public Subscription subscribe(InvalidationListener listener) {
-    Registration registration =
-        new Registration(this, Objects.requireNonNull(listener, "listener"));
-    synchronized (listenerLock) {
-      Registration[] current = listeners;
-      Registration[] next = Arrays.copyOf(current, current.length + 1);
-      next[current.length] = registration;
-      listeners = next;
-    }
-    return registration;
+    return listeners.add(listener);
   }
 
   /** Open subscriptions. */
   public int listenerCount() {
-    return listeners.length;
+    return listeners.size();
   }
 
   /** Events delivered on this node so far. */
@@ -218,24 +207,6 @@ public final class InvalidationManager implements AutoCloseable {
     return listenerFailures.sum();
   }
 
-  private void unsubscribe(Registration registration) {
-    synchronized (listenerLock) {
-      registration.listener = null;
-      registration.owner = null;
-      Registration[] current = listeners;
-      for (int i = 0; i < current.length; i++) {
-        if (current[i] == registration) {
-          Registration[] next =
-              current.length == 1 ? NO_LISTENERS : new Registration[current.length - 1];
-          System.arraycopy(current, 0, next, 0, i);
-          System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-          listeners = next;
-          return;
-        }
-      }
-    }
-  }
-
   /** Stops hearing the storage's events. Listeners stay registered until they close. */
   @Override
   public void close() {
@@ -245,28 +216,6 @@ public final class InvalidationManager implements AutoCloseable {
   /** The storage this manager hears. */
   public CacheStorage storage() {
     return storage;
-  }
-
-  /**
-   * One registered listener. Referenced from {@link #listeners} and by the caller; closing it
-   * clears both of its references, so a kept handle holds neither the listener nor the manager.
-   */
-  private static final class Registration implements Subscription {
-    private volatile InvalidationListener listener;
-    private volatile InvalidationManager owner;
-
-    Registration(InvalidationManager owner, InvalidationListener listener) {
-      this.owner = owner;
-      this.listener = listener;
-    }
-
-    @Override
-    public void close() {
-      InvalidationManager manager = owner;
-      if (manager != null) {
-        manager.unsubscribe(this);
-      }
-    }
   }
 
   /**

@@ -9,7 +9,6 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.distributedcache.core.time.Ticker;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -121,7 +120,6 @@ public final class CacheStorage {
   private static final int MAX_CLEANUP_ROUNDS = 64;
   private static final int RANDOM_KEY_ATTEMPTS = 32;
   private static final int SLOT_MASK = SLOT_COUNT - 1;
-  private static final Registration[] NO_LISTENERS = new Registration[0];
 
   /** A compute function that keeps a live value and lets Caffeine drop an expired one. */
   private static final BiFunction<ByteKey, VersionedValue, VersionedValue> KEEP_UNLESS_EXPIRED =
@@ -163,8 +161,7 @@ public final class CacheStorage {
   private final LongAdder misses = new LongAdder();
   private final LongAdder listenerFailures = new LongAdder();
 
-  private final Object listenerLock = new Object();
-  private volatile Registration[] listeners = NO_LISTENERS;
+  private final ListenerRegistry<KeyEventListener> listeners = new ListenerRegistry<>();
 
   private final Object maintenanceLock = new Object();
   private int sweepCursor; // guarded by maintenanceLock
@@ -670,69 +667,23 @@ public final class CacheStorage {
    * returned subscription is closed.
    */
   public Subscription subscribe(KeyEventListener listener) {
-    Registration registration =
-        new Registration(this, Objects.requireNonNull(listener, "listener"));
-    synchronized (listenerLock) {
-      Registration[] current = listeners;
-      Registration[] next = Arrays.copyOf(current, current.length + 1);
-      next[current.length] = registration;
-      listeners = next;
-    }
-    return registration;
+    return listeners.add(listener);
   }
 
   /** Number of open subscriptions. */
   public int listenerCount() {
-    return listeners.length;
-  }
-
-  private void unsubscribe(Registration registration) {
-    synchronized (listenerLock) {
-      registration.listener = null;
-      Registration[] current = listeners;
-      for (int i = 0; i < current.length; i++) {
-        if (current[i] == registration) {
-          Registration[] next = new Registration[current.length - 1];
-          System.arraycopy(current, 0, next, 0, i);
-          System.arraycopy(current, i + 1, next, i, current.length - i - 1);
-          listeners = next;
-          return;
-        }
-      }
-    }
+    return listeners.size();
   }
 
   private void fire(KeyEvent event, ByteKey key) {
-    for (Registration registration : listeners) {
-      KeyEventListener listener = registration.listener;
+    for (ListenerRegistry.Handle<KeyEventListener> handle : listeners.handles()) {
+      KeyEventListener listener = handle.listener();
       if (listener != null) {
         try {
           listener.onKeyEvent(event, key);
         } catch (RuntimeException e) {
           listenerFailures.increment();
         }
-      }
-    }
-  }
-
-  /**
-   * The registry's holder of one listener. The storage references it only from {@link #listeners};
-   * {@link #close()} clears the listener reference too, so even a subscription the caller keeps
-   * forever does not keep the listener (or what it captured) alive.
-   */
-  private static final class Registration implements Subscription {
-    private final CacheStorage owner;
-    private volatile KeyEventListener listener;
-
-    Registration(CacheStorage owner, KeyEventListener listener) {
-      this.owner = owner;
-      this.listener = listener;
-    }
-
-    @Override
-    public void close() {
-      if (listener != null) {
-        owner.unsubscribe(this);
       }
     }
   }
