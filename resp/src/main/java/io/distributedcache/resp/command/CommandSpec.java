@@ -17,6 +17,10 @@ import java.util.List;
  * @param since the Redis version that introduced it
  * @param summary one line for {@code COMMAND DOCS}
  * @param handler what runs it
+ * @param aclId this command's bit in an ACL user's command bitmap, unique in its {@link
+ *     CommandTable} (subcommands have their own)
+ * @param subcommands for a container command (CLIENT, CONFIG, ...), the subcommands whose ACL
+ *     categories differ per subcommand, as in Redis 7; empty otherwise
  */
 public record CommandSpec(
     String name,
@@ -29,7 +33,34 @@ public record CommandSpec(
     String group,
     String since,
     String summary,
-    CommandHandler handler) {
+    CommandHandler handler,
+    int aclId,
+    List<Subcommand> subcommands) {
+
+  /**
+   * A subcommand of a container command, for ACL purposes: {@code +client|list} and {@code
+   * +@admin} address it on its own.
+   *
+   * @param container the container's lower-case name
+   * @param name the subcommand's lower-case name
+   * @param upperName the same in upper case, for the allocation-free match against the argument
+   * @param flags Redis flags of the subcommand
+   * @param aclCategories categories without the leading '@'
+   * @param aclId its bit in an ACL user's command bitmap
+   */
+  public record Subcommand(
+      String container,
+      String name,
+      String upperName,
+      List<String> flags,
+      List<String> aclCategories,
+      int aclId) {
+
+    /** {@code container|name}, as ACL rules and NOPERM errors spell it. */
+    public String fullName() {
+      return container + "|" + name;
+    }
+  }
 
   /** Whether the command may run before the connection has authenticated. */
   public boolean allowedWithoutAuth() {
@@ -39,5 +70,20 @@ public record CommandSpec(
   /** Whether {@code argc} (including the name) satisfies the arity. */
   public boolean arityAccepts(int argc) {
     return arity >= 0 ? argc == arity : argc >= -arity;
+  }
+
+  /**
+   * The subcommand {@code arg} names (any case), or null when this is no container or it has no
+   * such subcommand. Allocation-free: runs on the permission check of restricted users.
+   */
+  public Subcommand subcommand(byte[] arg) {
+    List<Subcommand> subs = subcommands;
+    for (int i = 0, n = subs.size(); i < n; i++) {
+      Subcommand sub = subs.get(i);
+      if (Args.is(arg, sub.upperName())) {
+        return sub;
+      }
+    }
+    return null;
   }
 }

@@ -4,11 +4,11 @@ import static io.distributedcache.resp.command.Args.is;
 
 import io.distributedcache.core.engine.CommandException;
 import io.distributedcache.resp.codec.RespWriter;
+import io.distributedcache.resp.server.AclRegistry;
+import io.distributedcache.resp.server.AclUser;
 import io.distributedcache.resp.server.ClientSession;
 import io.distributedcache.resp.server.NodeContext;
 import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +35,9 @@ final class ConnectionCommands {
         "Authenticates the connection.", ConnectionCommands::auth);
     r.add("hello", -1, "no_auth fast", 0, 0, 0, "fast connection", "connection", "6.0.0",
         "Handshakes with the Redis server.", ConnectionCommands::hello);
-    r.add("client", -2, "", 0, 0, 0, "slow connection", "connection", "2.4.0",
+    // Redis 7 gives the container only "slow"; each subcommand has its own categories (see
+    // CommandRegistry), e.g. CLIENT LIST is admin and dangerous, CLIENT ID is connection.
+    r.add("client", -2, "", 0, 0, 0, "slow", "connection", "2.4.0",
         "A container for client connection commands.", ConnectionCommands::client);
   }
 
@@ -66,7 +68,10 @@ final class ConnectionCommands {
     n.tracking().stopped(s);
     s.protocol(2);
     s.name("");
-    s.authenticated(!s.passwordRequired(), n.settings().limits());
+    // As Redis: back to the default user, logged in only if that user needs no password.
+    AclUser defaultUser = n.acl().defaultUser();
+    s.user(defaultUser);
+    s.authenticated(defaultUser.state().autoAuthenticates(), n.settings().limits());
     s.writer().simple(out, "RESET");
   }
 
@@ -78,12 +83,12 @@ final class ConnectionCommands {
     s.writer().ok(out);
   }
 
-  /** AUTH password, or AUTH username password with the only user there is: "default". */
+  /** AUTH password (the default user), or AUTH username password (any ACL user). */
   static void auth(NodeContext n, ClientSession s, byte[][] a, ByteBuf out) {
     if (a.length > 3) {
       throw new CommandException(Args.SYNTAX_ERROR);
     }
-    if (a.length == 2 && !n.settings().passwordRequired()) {
+    if (a.length == 2 && n.acl().defaultUser().state().autoAuthenticates()) {
       throw new CommandException(
           "ERR AUTH <password> called without any password configured for the default user. Are"
               + " you sure your configuration is correct?");
@@ -94,22 +99,19 @@ final class ConnectionCommands {
     s.writer().ok(out);
   }
 
+  /**
+   * Logs the connection in as {@code user} (null: the default user) if it exists, is on and takes
+   * {@code password}; a nopass user takes any password, as in Redis. The comparison is of SHA-256
+   * digests in constant time (see {@link AclRegistry#authenticate}).
+   */
   private static void checkCredentials(
       NodeContext n, ClientSession s, byte[] user, byte[] password) {
-    boolean userOk = user == null || "default".equals(Args.text(user));
-    boolean passwordOk;
-    if (n.settings().passwordRequired()) {
-      // Constant-time comparison: the time taken must not reveal how much of a guess was right.
-      passwordOk =
-          MessageDigest.isEqual(
-              n.settings().requirePass().getBytes(StandardCharsets.UTF_8), password);
-    } else {
-      // With no password configured the default user accepts any password, as in Redis.
-      passwordOk = true;
-    }
-    if (!userOk || !passwordOk) {
+    String name = user == null ? AclRegistry.DEFAULT_USER : Args.text(user);
+    AclUser authenticated = n.acl().authenticate(name, password);
+    if (authenticated == null) {
       throw new CommandException(WRONGPASS);
     }
+    s.user(authenticated);
     s.authenticated(true, n.settings().limits());
   }
 
@@ -149,7 +151,7 @@ final class ConnectionCommands {
     if (password != null) {
       checkCredentials(n, s, user, password);
     }
-    if (!s.authenticated()) {
+    if (!s.authenticated() && !n.acl().defaultUserOpen()) {
       throw new CommandException(
           "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO"
               + " <proto> AUTH <user> <pass> option can be used to authenticate the client and"

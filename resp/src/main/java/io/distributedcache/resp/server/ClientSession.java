@@ -34,6 +34,8 @@ public final class ClientSession {
   private final boolean passwordRequired;
 
   private volatile boolean authenticated;
+  /** The ACL user this connection runs as; null only for a {@link #detached} session. */
+  private volatile AclUser user;
   private volatile String name = "";
   private volatile String libName = "";
   private volatile String libVersion = "";
@@ -129,6 +131,30 @@ public final class ClientSession {
 
   public boolean authenticated() {
     return authenticated;
+  }
+
+  /**
+   * The ACL user whose permissions govern this connection: {@code default} until AUTH or HELLO
+   * AUTH succeeds. Read by the connection's event loop on every command, and by CLIENT LIST and
+   * ACL DELUSER on other threads.
+   */
+  public AclUser user() {
+    return user;
+  }
+
+  /** Switches the connection to {@code value} (AUTH, HELLO AUTH, RESET); event loop. */
+  public void user(AclUser value) {
+    this.user = value;
+  }
+
+  /**
+   * Closes this connection now, from any thread (ACL DELUSER of its user). The calling connection
+   * itself uses {@link #closeAfterReply} instead, so that its reply is written first.
+   */
+  public void disconnect() {
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   /** Marks the connection authenticated and lifts the stricter pre-authentication input limits. */
@@ -449,7 +475,7 @@ public final class ClientSession {
         + " sub=" + channels.size()
         + " psub=" + patterns.size()
         + " cmd=" + lastCommand
-        + " user=default"
+        + " user=" + (user == null ? AclRegistry.DEFAULT_USER : user.name())
         + " resp=" + protocol()
         + " lib-name=" + libName
         + " lib-ver=" + libVersion;

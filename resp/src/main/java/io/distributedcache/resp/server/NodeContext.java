@@ -45,6 +45,7 @@ public final class NodeContext {
   private final InvalidationManager invalidations;
   private final PubSub pubSub = new PubSub();
   private final Tracking tracking;
+  private final AclRegistry acl;
 
   public NodeContext(
       KeyspaceEngine engine,
@@ -61,6 +62,7 @@ public final class NodeContext {
     this.boundPort = settings.port();
     this.invalidations = new InvalidationManager(engine.storage());
     this.tracking = new Tracking(this);
+    this.acl = new AclRegistry(commands, settings.requirePass());
     // The tracking table lives as long as the node; its subscription is never closed.
     this.invalidations.subscribe(tracking);
   }
@@ -73,6 +75,13 @@ public final class NodeContext {
   /** The node's pub/sub subscribers. */
   public PubSub pubSub() {
     return pubSub;
+  }
+
+  /**
+   * The node's ACL users. Node-local: {@code ACL SETUSER} on one member does not reach the others.
+   */
+  public AclRegistry acl() {
+    return acl;
   }
 
   /** The node's client-side caching table. */

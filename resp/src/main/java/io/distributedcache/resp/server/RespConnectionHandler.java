@@ -72,7 +72,10 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    boolean passwordRequired = node.settings().passwordRequired();
+    // As in Redis, a connection starts as the default user, logged in iff that user is on and
+    // nopass (with --requirepass it has a password).
+    AclUser defaultUser = node.acl().defaultUser();
+    boolean passwordRequired = !defaultUser.state().autoAuthenticates();
     session =
         new ClientSession(
             node.nextClientId(),
@@ -81,6 +84,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
             node.ticker().read(),
             passwordRequired,
             node.defaultConsistency());
+    session.user(defaultUser);
     session.authenticated(!passwordRequired, node.settings().limits());
     node.register(session);
     super.channelActive(ctx);
@@ -133,13 +137,20 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     ByteBuf out = pending(ctx);
     RespWriter w = session.writer();
     CommandSpec spec = node.commands().lookup(args[0]);
+    String denial;
     if (spec == null) {
       stats.unknownCommands.increment();
       w.error(out, unknownCommand(args));
     } else if (!spec.arityAccepts(args.length)) {
       w.error(out, "ERR wrong number of arguments for '" + spec.name() + "' command");
-    } else if (!session.authenticated() && !spec.allowedWithoutAuth()) {
+    } else if (!session.authenticated()
+        && !spec.allowedWithoutAuth()
+        && !node.acl().defaultUserOpen()) {
       w.error(out, "NOAUTH Authentication required.");
+    } else if ((denial = session.user().denial(spec, args)) != null) {
+      // ACL: before the command runs or is routed anywhere. Allocation-free for a user allowed
+      // everything (the default user as configured by --requirepass alone).
+      w.error(out, "NOPERM " + denial);
     } else if (session.inSubscribedMode() && !allowedInSubscribedMode(spec.name())) {
       w.error(
           out,
