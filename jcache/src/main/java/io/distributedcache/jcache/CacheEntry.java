@@ -28,10 +28,7 @@ final class CacheEntry<K, V> implements Cache.Entry<K, V> {
 
   @Override
   public <T> T unwrap(Class<T> clazz) {
-    if (clazz.isInstance(this)) {
-      return clazz.cast(this);
-    }
-    throw new IllegalArgumentException("cannot unwrap a cache entry to " + clazz.getName());
+    return Unwrapping.unwrap(this, clazz, "a cache entry");
   }
 
   @Override

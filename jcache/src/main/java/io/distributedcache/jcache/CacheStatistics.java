@@ -68,8 +68,7 @@ final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public float getCacheHitPercentage() {
-    long gets = getCacheGets();
-    return gets == 0 ? 0 : (float) getCacheHits() / gets * 100.0f;
+    return percentOfGets(getCacheHits());
   }
 
   @Override
@@ -79,8 +78,7 @@ final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public float getCacheMissPercentage() {
-    long gets = getCacheGets();
-    return gets == 0 ? 0 : (float) getCacheMisses() / gets * 100.0f;
+    return percentOfGets(getCacheMisses());
   }
 
   @Override
@@ -117,6 +115,12 @@ final class CacheStatistics implements CacheStatisticsMXBean {
   @Override
   public float getAverageRemoveTime() {
     return averageMicros(removeNanos.sum(), getCacheRemovals());
+  }
+
+  /** {@code count} as a percentage of all gets; 0 before the first get. */
+  private float percentOfGets(long count) {
+    long gets = getCacheGets();
+    return gets == 0 ? 0 : (float) count / gets * 100.0f;
   }
 
   private static float averageMicros(long totalNanos, long count) {

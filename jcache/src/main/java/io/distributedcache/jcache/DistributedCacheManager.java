@@ -90,37 +90,46 @@ public final class DistributedCacheManager implements CacheManager {
 
   @Override
   public <K, V> Cache<K, V> getCache(String cacheName, Class<K> keyType, Class<V> valueType) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
+    JCacheCache<?, ?> cache = cacheNamed(cacheName);
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(valueType, "valueType");
-    JCacheCache<?, ?> cache = caches.get(cacheName);
     if (cache == null) {
       return null;
     }
     CompleteConfiguration<?, ?> configuration = cache.configuration();
-    if (!keyType.equals(configuration.getKeyType())) {
-      throw new ClassCastException(
-          "cache " + cacheName + " has key type " + configuration.getKeyType().getName()
-              + ", not " + keyType.getName());
-    }
-    if (!valueType.equals(configuration.getValueType())) {
-      throw new ClassCastException(
-          "cache " + cacheName + " has value type " + configuration.getValueType().getName()
-              + ", not " + valueType.getName());
-    }
+    requireType(cacheName, "key", keyType, configuration.getKeyType());
+    requireType(cacheName, "value", valueType, configuration.getValueType());
     @SuppressWarnings("unchecked")
     Cache<K, V> typed = (Cache<K, V>) cache;
     return typed;
   }
 
+  /** Throws {@link ClassCastException} unless {@code requested} is the configured type. */
+  private static void requireType(
+      String cacheName, String role, Class<?> requested, Class<?> configured) {
+    if (!requested.equals(configured)) {
+      throw new ClassCastException(
+          "cache " + cacheName + " has " + role + " type " + configured.getName()
+              + ", not " + requested.getName());
+    }
+  }
+
   @Override
   public <K, V> Cache<K, V> getCache(String cacheName) {
+    @SuppressWarnings("unchecked")
+    Cache<K, V> cache = (Cache<K, V>) cacheNamed(cacheName);
+    return cache;
+  }
+
+  /**
+   * The cache named {@code cacheName}, or {@code null}: the lookup of the methods that take a cache
+   * name. Throws {@link IllegalStateException} if this manager is closed, {@link
+   * NullPointerException} if the name is null.
+   */
+  private JCacheCache<?, ?> cacheNamed(String cacheName) {
     ensureOpen();
     Objects.requireNonNull(cacheName, "cacheName");
-    @SuppressWarnings("unchecked")
-    Cache<K, V> cache = (Cache<K, V>) caches.get(cacheName);
-    return cache;
+    return caches.get(cacheName);
   }
 
   @Override
@@ -131,9 +140,7 @@ public final class DistributedCacheManager implements CacheManager {
 
   @Override
   public void destroyCache(String cacheName) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
-    JCacheCache<?, ?> cache = caches.get(cacheName);
+    JCacheCache<?, ?> cache = cacheNamed(cacheName);
     if (cache != null) {
       cache.destroy();
     }
@@ -141,9 +148,7 @@ public final class DistributedCacheManager implements CacheManager {
 
   @Override
   public void enableManagement(String cacheName, boolean enabled) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
-    JCacheCache<?, ?> cache = caches.get(cacheName);
+    JCacheCache<?, ?> cache = cacheNamed(cacheName);
     if (cache != null) {
       cache.setManagementEnabled(enabled);
     }
@@ -151,9 +156,7 @@ public final class DistributedCacheManager implements CacheManager {
 
   @Override
   public void enableStatistics(String cacheName, boolean enabled) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
-    JCacheCache<?, ?> cache = caches.get(cacheName);
+    JCacheCache<?, ?> cache = cacheNamed(cacheName);
     if (cache != null) {
       cache.setStatisticsEnabled(enabled);
     }
@@ -189,10 +192,7 @@ public final class DistributedCacheManager implements CacheManager {
 
   @Override
   public <T> T unwrap(Class<T> clazz) {
-    if (clazz.isAssignableFrom(getClass())) {
-      return clazz.cast(this);
-    }
-    throw new IllegalArgumentException("cannot unwrap " + getClass().getName() + " to " + clazz);
+    return Unwrapping.unwrap(this, clazz, getClass().getName());
   }
 
   @Override

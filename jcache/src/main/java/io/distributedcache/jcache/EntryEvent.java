@@ -63,10 +63,7 @@ final class EntryEvent<K, V> extends CacheEntryEvent<K, V> {
 
   @Override
   public <T> T unwrap(Class<T> clazz) {
-    if (clazz.isInstance(this)) {
-      return clazz.cast(this);
-    }
-    throw new IllegalArgumentException("cannot unwrap an event to " + clazz.getName());
+    return Unwrapping.unwrap(this, clazz, "an event");
   }
 
   @Override

@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
@@ -173,10 +175,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public <T> T unwrap(Class<T> clazz) {
-    if (clazz.isAssignableFrom(getClass())) {
-      return clazz.cast(this);
-    }
-    throw new IllegalArgumentException("cannot unwrap " + getClass().getName() + " to " + clazz);
+    return Unwrapping.unwrap(this, clazz, getClass().getName());
   }
 
   @Override
@@ -227,11 +226,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
   /** Enables or disables the statistics bean and counting. */
   void setStatisticsEnabled(boolean enabled) {
     synchronized (lifecycleLock) {
-      if (enabled) {
-        ManagementRegistry.register(this, ManagementRegistry.Kind.STATISTICS, statistics);
-      } else {
-        ManagementRegistry.unregister(this, ManagementRegistry.Kind.STATISTICS);
-      }
+      setBeanRegistered(ManagementRegistry.Kind.STATISTICS, statistics, enabled);
       configuration.setStatisticsEnabled(enabled);
       statisticsEnabled = enabled;
     }
@@ -240,12 +235,17 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
   /** Enables or disables the configuration bean. */
   void setManagementEnabled(boolean enabled) {
     synchronized (lifecycleLock) {
-      if (enabled) {
-        ManagementRegistry.register(this, ManagementRegistry.Kind.CONFIGURATION, management);
-      } else {
-        ManagementRegistry.unregister(this, ManagementRegistry.Kind.CONFIGURATION);
-      }
+      setBeanRegistered(ManagementRegistry.Kind.CONFIGURATION, management, enabled);
       configuration.setManagementEnabled(enabled);
+    }
+  }
+
+  /** Registers or unregisters one bean of this cache; the caller holds {@code lifecycleLock}. */
+  private void setBeanRegistered(ManagementRegistry.Kind kind, Object bean, boolean registered) {
+    if (registered) {
+      ManagementRegistry.register(this, kind, bean);
+    } else {
+      ManagementRegistry.unregister(this, kind);
     }
   }
 
@@ -279,10 +279,8 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     ensureOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
     synchronized (lifecycleLock) {
-      for (ListenerRegistration<K, V> existing : listeners) {
-        if (existing.configuration().equals(listenerConfig)) {
-          throw new IllegalArgumentException("listener configuration already registered");
-        }
+      if (registrationOf(listenerConfig) != null) {
+        throw new IllegalArgumentException("listener configuration already registered");
       }
       listeners.add(new ListenerRegistration<>(listenerConfig));
       configuration.addCacheEntryListenerConfiguration(listenerConfig);
@@ -294,14 +292,27 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     ensureOpen();
     Objects.requireNonNull(listenerConfig, "cacheEntryListenerConfiguration");
     synchronized (lifecycleLock) {
-      for (ListenerRegistration<K, V> existing : listeners) {
-        if (existing.configuration().equals(listenerConfig)) {
-          listeners.remove(existing);
-          configuration.removeCacheEntryListenerConfiguration(listenerConfig);
-          existing.close();
-        }
+      ListenerRegistration<K, V> existing = registrationOf(listenerConfig);
+      if (existing != null) {
+        listeners.remove(existing);
+        configuration.removeCacheEntryListenerConfiguration(listenerConfig);
+        existing.close();
       }
     }
+  }
+
+  /**
+   * The registration of {@code listenerConfig}, or {@code null}; there is at most one, as
+   * registering rejects duplicates. The caller holds {@code lifecycleLock}.
+   */
+  private ListenerRegistration<K, V> registrationOf(
+      CacheEntryListenerConfiguration<K, V> listenerConfig) {
+    for (ListenerRegistration<K, V> registration : listeners) {
+      if (registration.configuration().equals(listenerConfig)) {
+        return registration;
+      }
+    }
+    return null;
   }
 
   /** The events one operation produced; delivered after the store released its locks. */
@@ -380,10 +391,22 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
   // ------------------------------------------------------------------------------------------
   // The atomic step
 
-  /** One atomic change of one key; see {@link #atomically}. */
+  /**
+   * One atomic change of one key; see {@link #atomically}. Its helpers build the new entry and
+   * report the change to the operation's {@link Events}; they run on the calling thread while the
+   * store holds the key's lock.
+   */
   private abstract class Step {
+    final K key;
+    final Events events;
+
     /** The value the step stored, for the codec's bookkeeping. */
     V written;
+
+    Step(K key, Events events) {
+      this.key = key;
+      this.events = events;
+    }
 
     /**
      * Decides the key's new entry.
@@ -392,7 +415,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
      * @param live the current entry, or {@code null} if absent or expired
      * @param now the ticker reading of this step
      * @return {@code live} to change nothing, {@code null} to remove, or a new entry (made with
-     *     {@link #write} when the value changes)
+     *     {@link #write}, {@link #create} or {@link #update} when the value changes)
      */
     abstract Stored apply(ByteKey id, Stored live, long now);
 
@@ -400,41 +423,69 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
       written = value;
       return Stored.of(codec.encodeValue(value), expiresAtNanos);
     }
+
+    /**
+     * A new entry of {@code value} with the policy's creation expiry, reported as created; {@code
+     * null} (nothing stored, nothing reported) if that expiry has already come, as a creation
+     * duration of zero has it.
+     */
+    final Stored create(V value, long now) {
+      long expiry = creationExpiry(now);
+      if (expiredAt(expiry, now)) {
+        return null;
+      }
+      events.created(key, value);
+      return write(value, expiry);
+    }
+
+    /** {@code value} in place of {@code live} with the update expiry, reported as updated. */
+    final Stored update(V value, V oldValue, Stored live, long now) {
+      events.updated(key, value, oldValue);
+      return write(value, updateExpiry(live, now));
+    }
+
+    /**
+     * The value of {@code live} if the caller {@code wanted} it or a listener of {@code type} needs
+     * it, else {@code null}: decoding a stored-by-value entry costs a copy.
+     */
+    final V oldValue(ByteKey id, Stored live, boolean wanted, EventType type) {
+      return wanted || events.wants(type) ? decode(id, live) : null;
+    }
   }
 
   /**
-   * Runs {@code step} for {@code key} inside the store's compute: an entry found expired is
-   * removed (and reported to {@code events}) unless the step writes a new one.
+   * Runs {@code step} for its key inside the store's compute: an entry found expired is removed
+   * (and reported to the step's events) unless the step writes a new one.
    */
-  private Stored atomically(K key, Step step, Events events) {
+  private void atomically(Step step) {
+    K key = step.key;
     while (true) {
       ByteKey id = codec.keyFor(key);
       boolean[] stale = new boolean[1];
-      Stored result =
-          store.compute(
-              id,
-              current -> {
-                if (!codec.owns(key, id)) {
-                  stale[0] = true; // the id was released meanwhile: look the key up again
-                  return current;
-                }
-                long now = ticker.read();
-                boolean expired = current != null && current.isExpiredAt(now);
-                Stored live = expired ? null : current;
-                step.written = null;
-                Stored next = step.apply(id, live, now);
-                if (expired && events.wants(EventType.EXPIRED)) {
-                  events.expired(key, codec.decodeValue(id, current.payload()));
-                }
-                if (next == null) {
-                  codec.onAbsent(key, id);
-                } else if (step.written != null) {
-                  codec.onStored(id, step.written);
-                }
-                return next;
-              });
+      store.compute(
+          id,
+          current -> {
+            if (!codec.owns(key, id)) {
+              stale[0] = true; // the id was released meanwhile: look the key up again
+              return current;
+            }
+            long now = ticker.read();
+            boolean expired = current != null && current.isExpiredAt(now);
+            Stored live = expired ? null : current;
+            step.written = null;
+            Stored next = step.apply(id, live, now);
+            if (expired && step.events.wants(EventType.EXPIRED)) {
+              step.events.expired(key, codec.decodeValue(id, current.payload()));
+            }
+            if (next == null) {
+              codec.onAbsent(key, id);
+            } else if (step.written != null) {
+              codec.onStored(id, step.written);
+            }
+            return next;
+          });
       if (!stale[0]) {
-        return result;
+        return;
       }
     }
   }
@@ -443,12 +494,54 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     return codec.decodeValue(id, entry.payload());
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Statistics
+
+  /** Whether and how an operation counts as a read ("get") in the statistics. */
+  private enum ReadCount {
+    /** Not a read. */
+    NONE,
+    /** A hit or a miss, without time. */
+    UNTIMED,
+    /** A hit or a miss; its time counts toward the average get time. */
+    TIMED,
+    /** A hit or a miss; only a hit's time counts (the compare-and-change operations). */
+    TIMED_IF_HIT
+  }
+
   private long startTimer() {
     return statisticsEnabled ? System.nanoTime() : 0;
   }
 
-  private static long since(long startNanos) {
-    return System.nanoTime() - startNanos;
+  /**
+   * Records one operation, if statistics are enabled: its read as {@code read} says, {@code puts}
+   * entries put and {@code removals} entries removed, each kind with its time since {@code
+   * startNanos} (one clock reading for all). Called on the operation's thread after its store
+   * changes and before its events are delivered.
+   */
+  private void record(long startNanos, ReadCount read, boolean hit, long puts, long removals) {
+    if (!statisticsEnabled) {
+      return;
+    }
+    long elapsedNanos = System.nanoTime() - startNanos;
+    if (read != ReadCount.NONE) {
+      if (hit) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      if (read == ReadCount.TIMED || (read == ReadCount.TIMED_IF_HIT && hit)) {
+        statistics.getTime(elapsedNanos);
+      }
+    }
+    if (puts > 0) {
+      statistics.puts(puts);
+      statistics.putTime(elapsedNanos);
+    }
+    if (removals > 0) {
+      statistics.removals(removals);
+      statistics.removeTime(elapsedNanos);
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -473,56 +566,67 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     return expiresAtNanos != Stored.ETERNAL && now - expiresAtNanos >= 0;
   }
 
-  /** The expiry time of a new entry: the policy's creation duration, eternal if it fails. */
-  private long creationExpiry(long now) {
+  /**
+   * What {@code query} asks of the expiry policy, or {@code null} (unchanged) if there is no policy
+   * or it throws; {@code event} names the query in the log.
+   */
+  private Duration policyDuration(String event, Function<ExpiryPolicy, Duration> query) {
     if (expiryPolicy == null) {
-      return Stored.ETERNAL;
+      return null;
     }
-    Duration duration;
     try {
-      duration = expiryPolicy.getExpiryForCreation();
+      return query.apply(expiryPolicy);
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "expiry policy failed on creation", e);
-      duration = null;
+      LOG.log(System.Logger.Level.DEBUG, "expiry policy failed on " + event, e);
+      return null;
     }
+  }
+
+  /** The expiry time of a new entry: the policy's creation duration, or eternal. */
+  private long creationExpiry(long now) {
+    Duration duration = policyDuration("creation", ExpiryPolicy::getExpiryForCreation);
     return duration == null ? Stored.ETERNAL : expiresAt(duration, now);
   }
 
   /** The expiry time after an update: the policy's update duration, or unchanged. */
   private long updateExpiry(Stored live, long now) {
-    if (expiryPolicy == null) {
-      return live.expiresAtNanos();
-    }
-    Duration duration;
-    try {
-      duration = expiryPolicy.getExpiryForUpdate();
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "expiry policy failed on update", e);
-      duration = null;
-    }
+    Duration duration = policyDuration("update", ExpiryPolicy::getExpiryForUpdate);
     return duration == null ? live.expiresAtNanos() : expiresAt(duration, now);
   }
 
   /** The access duration of the policy, or {@code null} for unchanged. */
   private Duration accessDuration() {
-    if (expiryPolicy == null) {
-      return null;
-    }
-    try {
-      return expiryPolicy.getExpiryForAccess();
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "expiry policy failed on access", e);
-      return null;
-    }
+    return policyDuration("access", ExpiryPolicy::getExpiryForAccess);
   }
 
-  /** {@code live} with the expiry time an access gives it (the same instance if unchanged). */
+  /**
+   * {@code live} with the expiry time an access gives it (the same instance if unchanged); for
+   * steps, which hold the key's lock.
+   */
   private Stored accessed(Stored live, long now) {
     Duration duration = accessDuration();
     if (duration == null) {
       return live;
     }
     return live.withExpiry(expiresAt(duration, now));
+  }
+
+  /**
+   * Gives {@code found}, read at {@code now} without the key's lock, the expiry time an access
+   * gives it. Only the write that was read gets the new time: a concurrent update keeps its own.
+   */
+  private void accessedOutsideStep(ByteKey id, Stored found, long now) {
+    Duration access = accessDuration();
+    if (access == null) {
+      return;
+    }
+    long accessExpiry = expiresAt(access, now);
+    store.compute(
+        id,
+        current ->
+            current != null && current.version() == found.version()
+                ? current.withExpiry(accessExpiry)
+                : current);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -537,38 +641,62 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
   }
 
   private void writeThrough(K key, V value) {
-    if (!writesThrough()) {
-      return;
-    }
-    try {
-      writer.write(new CacheEntry<>(key, value));
-    } catch (CacheWriterException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new CacheWriterException("CacheWriter.write failed", e);
-    }
+    callWriter("write", () -> writer.write(new CacheEntry<>(key, value)));
   }
 
   private void deleteThrough(K key) {
+    callWriter("delete", () -> writer.delete(key));
+  }
+
+  /** Runs {@code call} on the writer if the cache writes through; a failure is thrown as below. */
+  private void callWriter(String method, Runnable call) {
     if (!writesThrough()) {
       return;
     }
     try {
-      writer.delete(key);
-    } catch (CacheWriterException e) {
-      throw e;
+      call.run();
     } catch (RuntimeException e) {
-      throw new CacheWriterException("CacheWriter.delete failed", e);
+      throw writerFailure(method, e);
     }
+  }
+
+  /**
+   * Calls a batch method of the writer ({@code writeAll} or {@code deleteAll}) on {@code pending}.
+   * If it fails, what it left in {@code pending} was not written, and each of those is given to
+   * {@code notDone}.
+   *
+   * @return the failure, to be thrown once the rest is applied; {@code null} if none
+   */
+  private <E> CacheWriterException callWriterBatch(
+      String method, List<E> pending, Consumer<List<E>> call, Consumer<E> notDone) {
+    try {
+      call.accept(pending);
+      return null;
+    } catch (RuntimeException e) {
+      pending.forEach(notDone);
+      return writerFailure(method, e);
+    }
+  }
+
+  /** What the writer's {@code method} threw, as the {@link CacheWriterException} JCache throws. */
+  private static CacheWriterException writerFailure(String method, RuntimeException e) {
+    return e instanceof CacheWriterException cwe
+        ? cwe
+        : new CacheWriterException("CacheWriter." + method + " failed", e);
+  }
+
+  /** What the loader's {@code method} threw, as the {@link CacheLoaderException} JCache throws. */
+  private static CacheLoaderException loaderFailure(String method, RuntimeException e) {
+    return e instanceof CacheLoaderException cle
+        ? cle
+        : new CacheLoaderException("CacheLoader." + method + " failed", e);
   }
 
   private V load(K key) {
     try {
       return loader.load(key);
-    } catch (CacheLoaderException e) {
-      throw e;
     } catch (RuntimeException e) {
-      throw new CacheLoaderException("CacheLoader.load failed", e);
+      throw loaderFailure("load", e);
     }
   }
 
@@ -593,37 +721,20 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     if (found != null && !found.isExpiredAt(now)) {
       V value = decode(id, found);
       if (value != null) {
-        Duration access = accessDuration();
-        if (access != null) {
-          long accessExpiry = expiresAt(access, now);
-          // Only the write we read gets the new time: a concurrent update keeps its own.
-          store.compute(
-              id,
-              current ->
-                  current != null && current.version() == found.version()
-                      ? current.withExpiry(accessExpiry)
-                      : current);
-        }
-        if (statisticsEnabled) {
-          statistics.hits(1);
-          statistics.getTime(since(start));
-        }
+        accessedOutsideStep(id, found, now);
+        record(start, ReadCount.TIMED, true, 0, 0);
         return value;
       }
     }
     if (found == null && !readsThrough()) {
       // A plain miss: nothing to remove, report or load, so no need for the key's lock.
-      if (statisticsEnabled) {
-        statistics.misses(1);
-        statistics.getTime(since(start));
-      }
+      record(start, ReadCount.TIMED, false, 0, 0);
       return null;
     }
     // Expired, or absent with read-through: look again under the key's lock, load if configured.
     Object[] result = new Object[1];
     atomically(
-        key,
-        new Step() {
+        new Step(key, events) {
           @Override
           Stored apply(ByteKey storeKey, Stored live, long stepNow) {
             if (live != null) {
@@ -637,20 +748,14 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
             if (loaded == null) {
               return null;
             }
-            long expiry = creationExpiry(stepNow);
-            if (expiredAt(expiry, stepNow)) {
-              return null;
+            Stored created = create(loaded, stepNow);
+            if (created != null) {
+              result[0] = loaded;
             }
-            events.created(key, loaded);
-            result[0] = loaded;
-            return write(loaded, expiry);
+            return created;
           }
-        },
-        events);
-    if (statisticsEnabled) {
-      statistics.misses(1);
-      statistics.getTime(since(start));
-    }
+        });
+    record(start, ReadCount.TIMED, false, 0, 0);
     @SuppressWarnings("unchecked")
     V value = (V) result[0];
     return value;
@@ -716,16 +821,17 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
                 Map<K, V> loaded;
                 try {
                   loaded = loader.loadAll(toLoad);
-                } catch (CacheLoaderException e) {
-                  throw e;
                 } catch (RuntimeException e) {
-                  throw new CacheLoaderException("CacheLoader.loadAll failed", e);
+                  throw loaderFailure("loadAll", e);
                 }
                 if (loaded != null) {
+                  // Loaded values are stored without writing them through; loads are not puts.
+                  PutCondition condition =
+                      replaceExistingValues ? PutCondition.ALWAYS : PutCondition.IF_ABSENT;
                   Events events = new Events();
                   for (Map.Entry<K, V> entry : loaded.entrySet()) {
                     if (entry.getKey() != null && entry.getValue() != null) {
-                      storeLoaded(entry.getKey(), entry.getValue(), replaceExistingValues, events);
+                      putValue(entry.getKey(), entry.getValue(), condition, false, false, events);
                     }
                   }
                   events.dispatch();
@@ -741,111 +847,83 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
             });
   }
 
-  /** Stores a loaded value without writing it through; loads do not count as puts. */
-  private void storeLoaded(K key, V value, boolean replace, Events events) {
-    atomically(
-        key,
-        new Step() {
-          @Override
-          Stored apply(ByteKey id, Stored live, long now) {
-            if (live == null) {
-              long expiry = creationExpiry(now);
-              if (expiredAt(expiry, now)) {
-                return null;
-              }
-              events.created(key, value);
-              return write(value, expiry);
-            }
-            if (!replace) {
-              return live;
-            }
-            events.updated(key, value, events.wants(EventType.UPDATED) ? decode(id, live) : null);
-            return write(value, updateExpiry(live, now));
-          }
-        },
-        events);
-  }
-
   // ------------------------------------------------------------------------------------------
   // Writes
 
   /** Outcome flags of one step, read after it ran. */
   private static final class Outcome<V> {
+    /** An entry was there (not expired) when the step ran. */
     boolean hit;
+    /** The step stored or removed an entry. */
     boolean changed;
+    /** The value replaced or removed, if the caller asked for it. */
     V oldValue;
   }
 
-  /** Puts {@code value}; returns the previous value if {@code wantOld}, else null. */
-  private Outcome<V> putValue(K key, V value, boolean useWriter, boolean wantOld, Events events) {
+  /** When a put stores its value. */
+  private enum PutCondition {
+    ALWAYS,
+    IF_ABSENT,
+    IF_PRESENT
+  }
+
+  /**
+   * Puts {@code value} if {@code condition} holds, writing it through first if {@code useWriter}
+   * (only then). The outcome's old value is set only if {@code wantOld}.
+   */
+  private Outcome<V> putValue(
+      K key, V value, PutCondition condition, boolean useWriter, boolean wantOld, Events events) {
     Outcome<V> outcome = new Outcome<>();
     atomically(
-        key,
-        new Step() {
+        new Step(key, events) {
           @Override
           Stored apply(ByteKey id, Stored live, long now) {
+            outcome.hit = live != null;
+            if (condition == (live == null ? PutCondition.IF_PRESENT : PutCondition.IF_ABSENT)) {
+              return live;
+            }
             if (useWriter) {
               writeThrough(key, value);
             }
             if (live == null) {
-              long expiry = creationExpiry(now);
-              if (expiredAt(expiry, now)) {
-                return null;
-              }
-              events.created(key, value);
-              outcome.changed = true;
-              return write(value, expiry);
+              Stored created = create(value, now);
+              outcome.changed = created != null;
+              return created;
             }
-            outcome.hit = true;
-            V old = wantOld || events.wants(EventType.UPDATED) ? decode(id, live) : null;
-            outcome.oldValue = old;
-            events.updated(key, value, old);
+            outcome.oldValue = oldValue(id, live, wantOld, EventType.UPDATED);
             outcome.changed = true;
-            return write(value, updateExpiry(live, now));
+            return update(value, outcome.oldValue, live, now);
           }
-        },
-        events);
+        });
+    return outcome;
+  }
+
+  /**
+   * One public put operation: checks the cache is open and the arguments are not null, runs {@link
+   * #putValue} through the writer, records it as a put if it stored and as a read as {@code read}
+   * says, then delivers its events. The outcome has the old value only if {@code wantOld}.
+   */
+  private Outcome<V> putOne(
+      K key, V value, PutCondition condition, ReadCount read, boolean wantOld) {
+    ensureOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    long start = startTimer();
+    Events events = new Events();
+    Outcome<V> outcome = putValue(key, value, condition, true, wantOld, events);
+    record(start, read, outcome.hit, outcome.changed ? 1 : 0, 0);
+    events.dispatch();
     return outcome;
   }
 
   @Override
   public void put(K key, V value) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = putValue(key, value, true, false, events);
-    if (statisticsEnabled && outcome.changed) {
-      statistics.puts(1);
-      statistics.putTime(since(start));
-    }
-    events.dispatch();
+    putOne(key, value, PutCondition.ALWAYS, ReadCount.NONE, false);
   }
 
   @Override
   public V getAndPut(K key, V value) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = putValue(key, value, true, true, events);
-    if (statisticsEnabled) {
-      long elapsed = since(start);
-      if (outcome.changed) {
-        statistics.puts(1);
-        statistics.putTime(elapsed);
-      }
-      if (outcome.hit) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(elapsed);
-    }
-    events.dispatch();
-    return outcome.oldValue;
+    return putOne(key, value, PutCondition.ALWAYS, ReadCount.TIMED, true).oldValue;
   }
 
   @Override
@@ -865,30 +943,31 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
       for (Map.Entry<K, V> entry : toStore.entrySet()) {
         pending.add(new CacheEntry<>(entry.getKey(), entry.getValue()));
       }
-      try {
-        writer.writeAll(pending);
-      } catch (RuntimeException e) {
-        failure =
-            e instanceof CacheWriterException cwe
-                ? cwe
-                : new CacheWriterException("CacheWriter.writeAll failed", e);
-        // What the writer left in the collection was not written: do not cache it.
-        for (Cache.Entry<? extends K, ? extends V> notWritten : pending) {
-          toStore.remove(notWritten.getKey());
-        }
-      }
+      // What the writer left in the collection was not written: do not cache it.
+      failure =
+          callWriterBatch(
+              "writeAll",
+              pending,
+              writer::writeAll,
+              notWritten -> toStore.remove(notWritten.getKey()));
     }
     Events events = new Events();
     long written = 0;
     for (Map.Entry<K, V> entry : toStore.entrySet()) {
-      if (putValue(entry.getKey(), entry.getValue(), false, false, events).changed) {
-        written++;
-      }
+      Outcome<V> outcome =
+          putValue(entry.getKey(), entry.getValue(), PutCondition.ALWAYS, false, false, events);
+      written += outcome.changed ? 1 : 0;
     }
-    if (statisticsEnabled && written > 0) {
-      statistics.puts(written);
-      statistics.putTime(since(start));
-    }
+    finishBatch(start, written, 0, events, failure);
+  }
+
+  /**
+   * The end of {@code putAll} and {@code removeAll}: records the puts and removals, delivers the
+   * events, then throws the writer's {@code failure} if there was one.
+   */
+  private void finishBatch(
+      long startNanos, long puts, long removals, Events events, CacheWriterException failure) {
+    record(startNanos, ReadCount.NONE, false, puts, removals);
     events.dispatch();
     if (failure != null) {
       throw failure;
@@ -897,72 +976,19 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean putIfAbsent(K key, V value) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = new Outcome<>();
-    atomically(
-        key,
-        new Step() {
-          @Override
-          Stored apply(ByteKey id, Stored live, long now) {
-            if (live != null) {
-              outcome.hit = true;
-              return live;
-            }
-            writeThrough(key, value);
-            long expiry = creationExpiry(now);
-            if (expiredAt(expiry, now)) {
-              return null;
-            }
-            outcome.changed = true;
-            events.created(key, value);
-            return write(value, expiry);
-          }
-        },
-        events);
-    if (statisticsEnabled) {
-      if (outcome.hit) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-        if (outcome.changed) {
-          statistics.puts(1);
-          statistics.putTime(since(start));
-        }
-      }
-    }
-    events.dispatch();
     // True when the key was absent, even if a zero creation expiry kept the value out.
-    return !outcome.hit;
-  }
-
-  @Override
-  public boolean remove(K key) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = removeValue(key, true, true, events);
-    if (statisticsEnabled && outcome.changed) {
-      statistics.removals(1);
-      statistics.removeTime(since(start));
-    }
-    events.dispatch();
-    return outcome.changed;
+    return !putOne(key, value, PutCondition.IF_ABSENT, ReadCount.UNTIMED, false).hit;
   }
 
   /**
    * Removes the entry of {@code key}, deleting it through the writer first if {@code useWriter}
-   * (whether or not an entry exists); the outcome tells whether there was one and its value.
+   * (whether or not an entry exists); the outcome tells whether there was one and, if {@code
+   * wantOld}, its value.
    */
   private Outcome<V> removeValue(K key, boolean wantOld, boolean useWriter, Events events) {
     Outcome<V> outcome = new Outcome<>();
     atomically(
-        key,
-        new Step() {
+        new Step(key, events) {
           @Override
           Stored apply(ByteKey id, Stored live, long now) {
             if (useWriter) {
@@ -973,14 +999,39 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
             }
             outcome.hit = true;
             outcome.changed = true;
-            V old = wantOld || events.wants(EventType.REMOVED) ? decode(id, live) : null;
+            V old = oldValue(id, live, wantOld, EventType.REMOVED);
             outcome.oldValue = old;
             events.removed(key, old);
             return null;
           }
-        },
-        events);
+        });
     return outcome;
+  }
+
+  /**
+   * One public remove operation: checks the cache is open and the key is not null, runs {@link
+   * #removeValue} through the writer, records it as a removal if there was an entry and as a read
+   * as {@code read} says, then delivers its events.
+   */
+  private Outcome<V> removeOne(K key, ReadCount read, boolean wantOld) {
+    ensureOpen();
+    Objects.requireNonNull(key, "key");
+    long start = startTimer();
+    Events events = new Events();
+    Outcome<V> outcome = removeValue(key, wantOld, true, events);
+    record(start, read, outcome.hit, 0, outcome.changed ? 1 : 0);
+    events.dispatch();
+    return outcome;
+  }
+
+  @Override
+  public boolean remove(K key) {
+    return removeOne(key, ReadCount.NONE, false).changed;
+  }
+
+  @Override
+  public V getAndRemove(K key) {
+    return removeOne(key, ReadCount.TIMED, true).oldValue;
   }
 
   @Override
@@ -988,65 +1039,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     ensureOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(oldValue, "oldValue");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = new Outcome<>();
-    atomically(
-        key,
-        new Step() {
-          @Override
-          Stored apply(ByteKey id, Stored live, long now) {
-            if (live == null) {
-              return null;
-            }
-            outcome.hit = true;
-            V current = decode(id, live);
-            if (!oldValue.equals(current)) {
-              return accessed(live, now);
-            }
-            deleteThrough(key);
-            outcome.changed = true;
-            events.removed(key, current);
-            return null;
-          }
-        },
-        events);
-    if (statisticsEnabled) {
-      if (outcome.hit) {
-        statistics.hits(1);
-        statistics.getTime(since(start));
-      } else {
-        statistics.misses(1);
-      }
-      if (outcome.changed) {
-        statistics.removals(1);
-        statistics.removeTime(since(start));
-      }
-    }
-    events.dispatch();
-    return outcome.changed;
-  }
-
-  @Override
-  public V getAndRemove(K key) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = removeValue(key, true, true, events);
-    if (statisticsEnabled) {
-      long elapsed = since(start);
-      if (outcome.hit) {
-        statistics.hits(1);
-        statistics.removals(1);
-        statistics.removeTime(elapsed);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(elapsed);
-    }
-    events.dispatch();
-    return outcome.oldValue;
+    return changeIfEquals(key, oldValue, null);
   }
 
   @Override
@@ -1055,12 +1048,20 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(oldValue, "oldValue");
     Objects.requireNonNull(newValue, "newValue");
+    return changeIfEquals(key, oldValue, newValue);
+  }
+
+  /**
+   * {@code remove(key, expected)} ({@code replacement == null}) and {@code replace(key, expected,
+   * replacement)}: if the entry's value equals {@code expected} it is removed or replaced, through
+   * the writer; an entry with another value only counts as accessed. Returns whether it changed.
+   */
+  private boolean changeIfEquals(K key, V expected, V replacement) {
     long start = startTimer();
     Events events = new Events();
     Outcome<V> outcome = new Outcome<>();
     atomically(
-        key,
-        new Step() {
+        new Step(key, events) {
           @Override
           Stored apply(ByteKey id, Stored live, long now) {
             if (live == null) {
@@ -1068,97 +1069,39 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
             }
             outcome.hit = true;
             V current = decode(id, live);
-            if (!oldValue.equals(current)) {
+            if (!expected.equals(current)) {
               return accessed(live, now);
             }
-            writeThrough(key, newValue);
+            if (replacement == null) {
+              deleteThrough(key);
+              outcome.changed = true;
+              events.removed(key, current);
+              return null;
+            }
+            writeThrough(key, replacement);
             outcome.changed = true;
-            events.updated(key, newValue, current);
-            return write(newValue, updateExpiry(live, now));
+            return update(replacement, current, live, now);
           }
-        },
-        events);
-    if (statisticsEnabled) {
-      if (outcome.hit) {
-        statistics.hits(1);
-        statistics.getTime(since(start));
-      } else {
-        statistics.misses(1);
-      }
-      if (outcome.changed) {
-        statistics.puts(1);
-        statistics.putTime(since(start));
-      }
-    }
+        });
+    long changed = outcome.changed ? 1 : 0;
+    record(
+        start,
+        ReadCount.TIMED_IF_HIT,
+        outcome.hit,
+        replacement == null ? 0 : changed,
+        replacement == null ? changed : 0);
     events.dispatch();
     return outcome.changed;
   }
 
   @Override
   public boolean replace(K key, V value) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = replaceValue(key, value, false, events);
-    if (statisticsEnabled) {
-      if (outcome.changed) {
-        statistics.hits(1);
-        statistics.puts(1);
-        statistics.putTime(since(start));
-      } else {
-        statistics.misses(1);
-      }
-    }
-    events.dispatch();
-    return outcome.changed;
-  }
-
-  private Outcome<V> replaceValue(K key, V value, boolean wantOld, Events events) {
-    Outcome<V> outcome = new Outcome<>();
-    atomically(
-        key,
-        new Step() {
-          @Override
-          Stored apply(ByteKey id, Stored live, long now) {
-            if (live == null) {
-              return null;
-            }
-            writeThrough(key, value);
-            outcome.hit = true;
-            outcome.changed = true;
-            V old = wantOld || events.wants(EventType.UPDATED) ? decode(id, live) : null;
-            outcome.oldValue = old;
-            events.updated(key, value, old);
-            return write(value, updateExpiry(live, now));
-          }
-        },
-        events);
-    return outcome;
+    return putOne(key, value, PutCondition.IF_PRESENT, ReadCount.UNTIMED, false).changed;
   }
 
   @Override
   public V getAndReplace(K key, V value) {
-    ensureOpen();
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    long start = startTimer();
-    Events events = new Events();
-    Outcome<V> outcome = replaceValue(key, value, true, events);
-    if (statisticsEnabled) {
-      long elapsed = since(start);
-      if (outcome.changed) {
-        statistics.hits(1);
-        statistics.puts(1);
-        statistics.putTime(elapsed);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(elapsed);
-    }
-    events.dispatch();
-    return outcome.oldValue;
+    return putOne(key, value, PutCondition.IF_PRESENT, ReadCount.TIMED, true).oldValue;
   }
 
   @Override
@@ -1191,35 +1134,17 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     Set<K> toRemove = new HashSet<>(keys);
     CacheWriterException failure = null;
     if (writesThrough() && !toRemove.isEmpty()) {
-      List<K> pending = new ArrayList<>(toRemove);
-      try {
-        writer.deleteAll(pending);
-      } catch (RuntimeException e) {
-        failure =
-            e instanceof CacheWriterException cwe
-                ? cwe
-                : new CacheWriterException("CacheWriter.deleteAll failed", e);
-        // What the writer left in the collection was not deleted: keep it cached.
-        for (Object notDeleted : pending) {
-          toRemove.remove(notDeleted);
-        }
-      }
+      // What the writer left in the collection was not deleted: keep it cached.
+      failure =
+          callWriterBatch(
+              "deleteAll", new ArrayList<>(toRemove), writer::deleteAll, toRemove::remove);
     }
     Events events = new Events();
     long removed = 0;
     for (K key : toRemove) {
-      if (removeValue(key, false, false, events).changed) {
-        removed++;
-      }
+      removed += removeValue(key, false, false, events).changed ? 1 : 0;
     }
-    if (statisticsEnabled && removed > 0) {
-      statistics.removals(removed);
-      statistics.removeTime(since(start));
-    }
-    events.dispatch();
-    if (failure != null) {
-      throw failure;
-    }
+    finishBatch(start, 0, removed, events, failure);
   }
 
   /** Removes every entry without writer, events or statistics. */
@@ -1253,8 +1178,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
     Object[] result = new Object[1];
     AtomicReference<ProcessorEntry> seen = new AtomicReference<>();
     atomically(
-        key,
-        new Step() {
+        new Step(key, events) {
           @Override
           Stored apply(ByteKey id, Stored live, long now) {
             ProcessorEntry entry = new ProcessorEntry(key, id, live);
@@ -1269,28 +1193,18 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
             return switch (entry.operation) {
               case NONE -> live;
               case ACCESS -> accessed(live, now);
-              case LOAD -> {
-                long expiry = creationExpiry(now);
-                if (expiredAt(expiry, now)) {
-                  yield null;
-                }
-                events.created(key, entry.value);
-                yield write(entry.value, expiry);
-              }
+              case LOAD -> create(entry.value, now);
               case CREATE -> {
                 writeThrough(key, entry.value);
-                long expiry = creationExpiry(now);
-                if (expiredAt(expiry, now)) {
+                Stored created = create(entry.value, now);
+                if (created == null) {
                   entry.operation = Operation.NONE; // nothing was put
-                  yield null;
                 }
-                events.created(key, entry.value);
-                yield write(entry.value, expiry);
+                yield created;
               }
               case UPDATE -> {
                 writeThrough(key, entry.value);
-                events.updated(key, entry.value, entry.originalValue());
-                yield write(entry.value, updateExpiry(live, now));
+                yield update(entry.value, entry.originalValue(), live, now);
               }
               case REMOVE -> {
                 deleteThrough(key);
@@ -1301,29 +1215,13 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
               }
             };
           }
-        },
-        events);
-    if (statisticsEnabled) {
-      ProcessorEntry entry = seen.get();
-      if (entry.original != null) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      switch (entry.operation) {
-        case CREATE, UPDATE -> {
-          statistics.puts(1);
-          statistics.putTime(since(start));
-        }
-        case REMOVE -> {
-          if (entry.original != null) {
-            statistics.removals(1);
-            statistics.removeTime(since(start));
-          }
-        }
-        default -> {}
-      }
-    }
+        });
+    ProcessorEntry entry = seen.get();
+    boolean hit = entry.original != null;
+    Operation operation = entry.operation;
+    boolean put = operation == Operation.CREATE || operation == Operation.UPDATE;
+    boolean removed = operation == Operation.REMOVE && hit;
+    record(start, ReadCount.UNTIMED, hit, put ? 1 : 0, removed ? 1 : 0);
     events.dispatch();
     @SuppressWarnings("unchecked")
     T value = (T) result[0];
@@ -1447,10 +1345,7 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
 
     @Override
     public <T> T unwrap(Class<T> clazz) {
-      if (clazz.isInstance(this)) {
-        return clazz.cast(this);
-      }
-      throw new IllegalArgumentException("cannot unwrap a mutable entry to " + clazz.getName());
+      return Unwrapping.unwrap(this, clazz, "a mutable entry");
     }
   }
 
@@ -1501,20 +1396,8 @@ public final class JCacheCache<K, V> implements Cache<K, V> {
       if (key == null || value == null) {
         return null;
       }
-      Duration access = accessDuration();
-      if (access != null) {
-        long accessExpiry = expiresAt(access, now);
-        store.compute(
-            id,
-            current ->
-                current != null && current.version() == found.version()
-                    ? current.withExpiry(accessExpiry)
-                    : current);
-      }
-      if (statisticsEnabled) {
-        statistics.hits(1);
-        statistics.getTime(since(start));
-      }
+      accessedOutsideStep(id, found, now);
+      record(start, ReadCount.TIMED, true, 0, 0);
       return new CacheEntry<>(key, value);
     }
 
