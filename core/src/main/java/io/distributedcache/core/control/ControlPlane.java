@@ -608,8 +608,11 @@ public final class ControlPlane {
       }
       Long unreachableSince = unreachableSinceNanos.get(node.id());
       Long heard = lastHeardNanos.get(node.id());
-      boolean unreachable = unreachableSince != null && now - unreachableSince >= failureTimeoutNanos;
-      boolean silent = heard == null || now - heard >= failureTimeoutNanos;
+      // A joiner gets longer: cancelling its join costs a restart of the rebalance, while waiting
+      // only holds it open; and a node busy pulling slots on a loaded machine may be slow to talk.
+      long timeoutNanos = active ? failureTimeoutNanos : joinerTimeoutNanos();
+      boolean unreachable = unreachableSince != null && now - unreachableSince >= timeoutNanos;
+      boolean silent = heard == null || now - heard >= timeoutNanos;
       if (heard == null) {
         lastHeardNanos.put(node.id(), now);
         silent = false;
@@ -630,6 +633,11 @@ public final class ControlPlane {
       }
     }
     reconcileRaftGroup(m);
+  }
+
+  /** How long a JOINING node may be unreachable or silent before its join is cancelled. */
+  private long joinerTimeoutNanos() {
+    return Math.max(5 * failureTimeoutNanos, java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
   }
 
   /** Moves the Raft group one step towards the metadata's members. */
