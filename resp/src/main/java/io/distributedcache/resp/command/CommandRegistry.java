@@ -88,6 +88,11 @@ public final class CommandRegistry {
     m.put("cluster|leave", clusterAdmin);
     m.put("cluster|verify", clusterAdmin);
     m.put("config|get", admin);
+    m.put("config|set", "admin noscript loading stale; admin slow dangerous");
+    for (String sub : List.of("get", "len", "reset")) {
+      m.put("slowlog|" + sub, "admin loading stale; admin slow dangerous");
+    }
+    m.put("slowlog|help", "loading stale; slow");
     m.put("config|help", "loading stale; slow");
     for (String sub : List.of("count", "list", "info", "docs")) {
       m.put("command|" + sub, "loading stale; slow connection");
@@ -163,6 +168,7 @@ public final class CommandRegistry {
     ClusterCommands.register(registry);
     PubSubCommands.register(registry);
     AclCommands.register(registry);
+    SlowlogCommands.register(registry);
     return registry.table();
   }
 }

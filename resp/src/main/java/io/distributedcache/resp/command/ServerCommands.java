@@ -11,11 +11,13 @@ import io.distributedcache.resp.server.ServerInfo;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME. */
+/** Server commands: COMMAND, CONFIG (GET, SET, HELP), INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME. */
 final class ServerCommands {
 
   private ServerCommands() {}
@@ -178,13 +180,69 @@ final class ServerCommands {
         w.bulk(out, e.getKey());
         w.bulk(out, e.getValue());
       }
+    } else if (is(a[1], "SET")) {
+      configSet(n, a);
+      w.ok(out);
     } else if (is(a[1], "HELP") && a.length == 2) {
       ConnectionCommands.help(w, out, "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
           "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+          "SET <directive> <value> [<directive> <value> ...]",
+          "    Set the configuration <directive> to <value>. Only slowlog-log-slower-than and",
+          "    slowlog-max-len can be changed at run time.",
           "HELP", "    Print this help.");
     } else {
       throw ConnectionCommands.unknownSubcommand(a, "CONFIG");
     }
+  }
+
+  /**
+   * {@code CONFIG SET name value [name value ...]}: all or nothing, as Redis 7. Only the slow log's
+   * two parameters change at run time; any other name is answered as Redis answers an unknown
+   * one, so a client cannot believe it changed something that stayed as it was.
+   */
+  private static void configSet(NodeContext n, byte[][] a) {
+    if (a.length < 4 || (a.length - 2) % 2 != 0) {
+      throw new CommandException("ERR wrong number of arguments for 'config|set' command");
+    }
+    long slowerThan = n.slowLog().slowerThanMicros();
+    long maxLen = n.slowLog().maxLen();
+    Set<String> seen = new HashSet<>();
+    for (int i = 2; i < a.length; i += 2) {
+      String name = Args.lower(a[i]);
+      if (!name.equals("slowlog-log-slower-than") && !name.equals("slowlog-max-len")) {
+        throw new CommandException(
+            "ERR Unknown option or number of arguments for CONFIG SET - '" + Args.text(a[i])
+                + "'");
+      }
+      if (!seen.add(name)) {
+        throw configSetFailed(name, "duplicate parameter");
+      }
+      long value;
+      try {
+        value = Args.parseLong(a[i + 1]);
+      } catch (CommandException e) {
+        throw configSetFailed(name, "argument couldn't be parsed into an integer");
+      }
+      if (name.equals("slowlog-log-slower-than")) {
+        if (value < -1) {
+          throw configSetFailed(
+              name, "argument must be between -1 and " + Long.MAX_VALUE + " inclusive");
+        }
+        slowerThan = value;
+      } else {
+        if (value < 0) {
+          throw configSetFailed(
+              name, "argument must be between 0 and " + Long.MAX_VALUE + " inclusive");
+        }
+        maxLen = value;
+      }
+    }
+    n.configureSlowLog(slowerThan, (int) Math.min(maxLen, Integer.MAX_VALUE));
+  }
+
+  private static CommandException configSetFailed(String name, String why) {
+    return new CommandException(
+        "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why);
   }
 
   /** The configuration as it really is; nothing here is a placeholder. */
@@ -204,6 +262,8 @@ final class ServerCommands {
     c.put("save", "");
     c.put("appendonly", "no");
     c.put("cluster-enabled", "no");
+    c.put("slowlog-log-slower-than", Long.toString(n.slowLog().slowerThanMicros()));
+    c.put("slowlog-max-len", Integer.toString(n.slowLog().maxLen()));
     return c;
   }
 }

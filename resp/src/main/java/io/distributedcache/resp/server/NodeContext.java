@@ -32,6 +32,8 @@ public final class NodeContext {
   private final WallClock wallClock;
   private final long startNanos;
   private final ServerStats stats = new ServerStats();
+  private final Metrics metrics;
+  private final SlowLog slowLog = new SlowLog();
   private final Map<Long, ClientSession> clients = new ConcurrentHashMap<>();
   private final AtomicLong nextClientId = new AtomicLong(1);
   private final CommandTable commands;
@@ -59,6 +61,7 @@ public final class NodeContext {
     this.ticker = ticker;
     this.wallClock = wall;
     this.startNanos = ticker.read();
+    this.metrics = new Metrics(commands);
     this.boundPort = settings.port();
     this.invalidations = new InvalidationManager(engine.storage());
     this.tracking = new Tracking(this);
@@ -209,6 +212,28 @@ public final class NodeContext {
 
   public ServerStats stats() {
     return stats;
+  }
+
+  /** Per-command calls and latency histograms, for {@code INFO commandstats} and {@code /metrics}. */
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The slow log ({@code SLOWLOG}). */
+  public SlowLog slowLog() {
+    return slowLog;
+  }
+
+  /**
+   * Sets the slow log's {@code slowlog-log-slower-than} (microseconds; negative disables it, 0 logs
+   * every command) and {@code slowlog-max-len}, as {@code CONFIG SET} does; for the server to pass
+   * its flags. Any thread.
+   *
+   * @throws IllegalArgumentException if {@code maxLen} is negative
+   */
+  public void configureSlowLog(long slowerThanMicros, int maxLen) {
+    slowLog.maxLen(maxLen);
+    slowLog.slowerThanMicros(slowerThanMicros);
   }
 
   /** Seconds since this node started, on the monotonic ticker. */

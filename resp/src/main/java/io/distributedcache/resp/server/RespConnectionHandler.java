@@ -65,6 +65,15 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private byte[] immediateReply;
 
+  /**
+   * The command being run, for its latency and the slow log: set when it starts, cleared by {@link
+   * #commandDone} (at once, or when the cluster's reply arrives).
+   */
+  private CommandSpec runningSpec;
+
+  private byte[][] runningArgs;
+  private long runningStartNanos;
+
   RespConnectionHandler(NodeContext node, RespDecoder decoder) {
     this.node = node;
     this.decoder = decoder;
@@ -142,28 +151,38 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       stats.unknownCommands.increment();
       w.error(out, unknownCommand(args));
     } else if (!spec.arityAccepts(args.length)) {
+      node.metrics().rejected(spec);
       w.error(out, "ERR wrong number of arguments for '" + spec.name() + "' command");
     } else if (!session.authenticated()
         && !spec.allowedWithoutAuth()
         && !node.acl().defaultUserOpen()) {
+      node.metrics().rejected(spec);
       w.error(out, "NOAUTH Authentication required.");
     } else if ((denial = session.user().denial(spec, args)) != null) {
       // ACL: before the command runs or is routed anywhere. Allocation-free for a user allowed
       // everything (the default user as configured by --requirepass alone).
+      node.metrics().rejected(spec);
       w.error(out, "NOPERM " + denial);
     } else if (session.inSubscribedMode() && !allowedInSubscribedMode(spec.name())) {
+      node.metrics().rejected(spec);
       w.error(
           out,
           "ERR Can't execute '" + spec.name() + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING"
               + " / QUIT / RESET are allowed in this context");
     } else {
-      session.commandStarted(spec.name(), node.ticker().read());
+      long startNanos = node.ticker().read();
+      session.commandStarted(spec.name(), startNanos);
       session.startCommandCaching(
           args.length > 1 && spec.name().equals("client") && Args.is(args[1], "CACHING"));
-      // Redis Cluster clients are sent to the slot's primary instead (-MOVED); see there.
+      // Redis Cluster clients are sent to the slot's primary instead (-MOVED); see there. Like
+      // Redis, a redirection counts as a rejected call.
       if (RedisClusterCommands.redirected(node, session, spec, args, out)) {
+        node.metrics().rejected(spec);
         return;
       }
+      runningSpec = spec;
+      runningArgs = args;
+      runningStartNanos = startNanos;
       if (routeVerify(ctx, spec, args, out)) {
         return;
       }
@@ -192,6 +211,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
         log.warn("command {} failed", spec.name(), e);
         w.error(out, "ERR internal error while running '" + spec.name() + "': " + e);
       }
+      commandDone(ctx, out.writerIndex() > mark && out.getByte(mark) == '-');
       if (session.shouldCloseAfterReply()) {
         closeAfterFlush(ctx);
         return;
@@ -202,6 +222,31 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       ctx.write(out, ctx.voidPromise());
       pending = null;
       unflushed = true;
+    }
+  }
+
+  /**
+   * Feeds the running command's latency (from its start to now) to the per-command histogram and
+   * the slow log. Allocation-free unless the command is slow enough to be logged. Event loop only.
+   */
+  private void commandDone(ChannelHandlerContext ctx, boolean error) {
+    CommandSpec spec = runningSpec;
+    if (spec == null) {
+      return;
+    }
+    byte[][] args = runningArgs;
+    runningSpec = null;
+    runningArgs = null;
+    long nanos = node.ticker().read() - runningStartNanos;
+    node.metrics().record(spec, nanos, error);
+    SlowLog slowLog = node.slowLog();
+    if (nanos >= slowLog.slowerThanNanos()) {
+      slowLog.record(
+          args,
+          nanos,
+          node.wallClock().currentTimeMillis(),
+          SlowLog.describe(ctx.channel().remoteAddress()),
+          session.name());
     }
   }
 
@@ -259,7 +304,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     } finally {
       submitting = false;
     }
-    takeImmediateReply(out);
+    takeImmediateReply(ctx, out);
     return true;
   }
 
@@ -282,13 +327,18 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Writes an answer that arrived while the request was being submitted. */
-  private void takeImmediateReply(ByteBuf out) {
+  private void takeImmediateReply(ChannelHandlerContext ctx, ByteBuf out) {
     if (immediateReply != null) {
       byte[] reply = immediateReply;
       immediateReply = null;
       awaitingCluster = false;
       out.writeBytes(reply);
+      commandDone(ctx, isError(reply));
     }
+  }
+
+  private static boolean isError(byte[] reply) {
+    return reply.length > 0 && reply[0] == '-';
   }
 
   /** The verification as a bulk string of {@code name:value} lines, as CLUSTER INFO writes. */
@@ -333,6 +383,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       if (args.length > 2
           || (args.length == 2 && !Args.is(args[1], "ASYNC") && !Args.is(args[1], "SYNC"))) {
         session.writer().error(out, "ERR syntax error");
+        commandDone(ctx, true);
         return true;
       }
     } else {
@@ -340,6 +391,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       for (int i = 1; i < keys.length; i++) {
         if (Slots.slot(keys[i]) != slot) {
           session.writer().error(out, "CROSSSLOT Keys in request don't hash to the same slot");
+          commandDone(ctx, true);
           return true;
         }
       }
@@ -371,7 +423,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     } finally {
       submitting = false;
     }
-    takeImmediateReply(out);
+    takeImmediateReply(ctx, out);
     if (trackedRead && !awaitingCluster) {
       // Answered at once (a local read): invalidations held back meanwhile go after the reply.
       List<byte[]> held = session.readFinished();
@@ -392,6 +444,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     awaitingCluster = false;
+    commandDone(ctx, isError(reply));
     if (closing || !ctx.channel().isActive()) {
       return;
     }

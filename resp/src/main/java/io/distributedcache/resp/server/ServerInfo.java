@@ -25,19 +25,24 @@ public final class ServerInfo {
   private static final List<String> DEFAULT_SECTIONS =
       List.of("server", "clients", "memory", "stats", "replication", "cluster", "keyspace");
 
+  /** Every section, in Redis' order; "all" and "everything" ask for these. */
+  private static final List<String> ALL_SECTIONS =
+      List.of(
+          "server", "clients", "memory", "stats", "replication", "commandstats", "cluster",
+          "keyspace");
+
   private ServerInfo() {}
 
   /** Renders the requested sections ("default", "all", "everything" or names; none = default). */
   public static String render(NodeContext n, List<String> requested) {
     List<String> sections = requested;
-    if (requested.isEmpty()
-        || requested.contains("default")
-        || requested.contains("all")
-        || requested.contains("everything")) {
+    if (requested.contains("all") || requested.contains("everything")) {
+      sections = ALL_SECTIONS;
+    } else if (requested.isEmpty() || requested.contains("default")) {
       sections = DEFAULT_SECTIONS;
     }
     StringBuilder sb = new StringBuilder(2048);
-    for (String section : DEFAULT_SECTIONS) {
+    for (String section : ALL_SECTIONS) {
       if (!sections.contains(section)) {
         continue;
       }
@@ -59,6 +64,9 @@ public final class ServerInfo {
           break;
         case "replication":
           replication(sb);
+          break;
+        case "commandstats":
+          commandStats(n, sb);
           break;
         case "cluster":
           cluster(n, sb);
@@ -95,19 +103,56 @@ public final class ServerInfo {
     line(sb, "config_file", n.settings().configFile());
   }
 
-  private static void clients(NodeContext n, StringBuilder sb) {
-    sb.append("# Clients\r\n");
-    line(sb, "connected_clients", n.clients().size());
-    // No command blocks a connection here (no BLPOP, no WAIT), so this is truly zero.
-    line(sb, "blocked_clients", 0);
+  /**
+   * The connected clients, counted once for {@code INFO clients} and {@code /metrics}.
+   *
+   * @param connected connections open now
+   * @param tracking of those, with CLIENT TRACKING on
+   * @param pubsub of those, subscribed to at least one channel or pattern
+   */
+  record ClientCounts(int connected, int tracking, int pubsub) {}
+
+  static ClientCounts clientCounts(NodeContext n) {
+    int connected = 0;
     int tracking = 0;
     int pubsub = 0;
     for (ClientSession c : n.clients()) {
+      connected++;
       tracking += c.tracking() ? 1 : 0;
       pubsub += c.subscriptionCount() > 0 ? 1 : 0;
     }
-    line(sb, "tracking_clients", tracking);
-    line(sb, "pubsub_clients", pubsub);
+    return new ClientCounts(connected, tracking, pubsub);
+  }
+
+  private static void clients(NodeContext n, StringBuilder sb) {
+    sb.append("# Clients\r\n");
+    ClientCounts counts = clientCounts(n);
+    line(sb, "connected_clients", counts.connected());
+    // No command blocks a connection here (no BLPOP, no WAIT), so this is truly zero.
+    line(sb, "blocked_clients", 0);
+    line(sb, "tracking_clients", counts.tracking());
+    line(sb, "pubsub_clients", counts.pubsub());
+  }
+
+  /**
+   * Redis' {@code INFO commandstats}: per command, calls that ran, their total and mean duration
+   * in microseconds, calls refused before running and calls answered with an error. The same
+   * counters as {@code distributedcache_commands_total} and {@code
+   * distributedcache_command_duration_seconds}.
+   */
+  private static void commandStats(NodeContext n, StringBuilder sb) {
+    sb.append("# Commandstats\r\n");
+    for (Metrics.CommandFigures f : n.metrics().snapshot()) {
+      long usec = f.durationNanos() / 1_000L;
+      double perCall = f.calls() == 0 ? 0 : (double) f.durationNanos() / 1_000.0 / f.calls();
+      sb.append("cmdstat_").append(f.spec().name())
+          .append(":calls=").append(f.calls())
+          .append(",usec=").append(usec)
+          .append(",usec_per_call=").append(String.format(Locale.ROOT, "%.2f", perCall))
+          .append(",rejected_calls=").append(f.rejectedCalls())
+          .append(",failed_calls=").append(f.failedCalls())
+          .append("\r\n");
+    }
   }
 
   private static void memory(NodeContext n, StringBuilder sb) {
