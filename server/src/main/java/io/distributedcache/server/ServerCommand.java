@@ -8,6 +8,10 @@ import io.distributedcache.resp.codec.RespLimits;
 import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.resp.server.SystemClock;
+import io.distributedcache.resp.server.TlsSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +164,54 @@ final class ServerCommand implements Callable<Integer> {
               + " (127.0.0.1 when binding to every address).")
   String announceHost;
 
+  @Option(
+      names = "--tls-cert-file",
+      description =
+          "Certificate (PEM) of this node. With it the client port speaks TLS only (there is no"
+              + " separate --tls-port), and --tls-cluster yes uses it on the cluster port.")
+  Path tlsCertFile;
+
+  @Option(
+      names = "--tls-key-file",
+      description = "Private key (PEM, unencrypted PKCS#8) of --tls-cert-file.")
+  Path tlsKeyFile;
+
+  @Option(
+      names = "--tls-ca-cert-file",
+      description =
+          "CA certificate (PEM) that signs client certificates (see --tls-auth-clients) and every"
+              + " member's certificate (with --tls-cluster yes).")
+  Path tlsCaCertFile;
+
+  @Option(
+      names = "--tls-auth-clients",
+      paramLabel = "yes|no|optional",
+      description =
+          "Whether clients must present a certificate signed by --tls-ca-cert-file. Default: yes"
+              + " when --tls-ca-cert-file is given, else no.")
+  String tlsAuthClients;
+
+  @Option(
+      names = "--tls-cluster",
+      paramLabel = "yes|no",
+      description =
+          "TLS with mutual certificate authentication on the cluster port (needs --tls-cert-file,"
+              + " --tls-key-file and --tls-ca-cert-file). Default: ${DEFAULT-VALUE}.")
+  String tlsCluster = "no";
+
+  @Option(
+      names = "--cluster-secret",
+      description =
+          "Secret every member must prove it knows before the node accepts any of its messages;"
+              + " all members need the same one. Prefer --cluster-secret-file (a command line is"
+              + " visible to other local users). Default: none.")
+  String clusterSecret;
+
+  @Option(
+      names = "--cluster-secret-file",
+      description = "File holding the cluster secret (trailing line breaks are ignored).")
+  Path clusterSecretFile;
+
   /** Set by {@link #call()}: stops this process's node, as SIGTERM does. */
   private volatile Runnable stopNode = () -> {};
 
@@ -275,13 +327,90 @@ final class ServerCommand implements Callable<Integer> {
     RespLimits limits =
         new RespLimits((int) maxBulk, defaults.maxArrayLength(), defaults.maxInlineBytes());
     return new ServerSettings(
-        effectiveBind,
-        effectivePort,
-        effectivePassword,
-        effectiveMaxMemory,
-        limits,
-        effectiveIoThreads,
-        config == null ? "" : config.toAbsolutePath().toString());
+            effectiveBind,
+            effectivePort,
+            effectivePassword,
+            effectiveMaxMemory,
+            limits,
+            effectiveIoThreads,
+            config == null ? "" : config.toAbsolutePath().toString())
+        .withTls(clientTls());
+  }
+
+  /** TLS on the client port, or null when no --tls-cert-file is given. */
+  private TlsSettings clientTls() {
+    Path cert = pickPath("--tls-cert-file", "tls-cert-file", tlsCertFile);
+    Path key = pickPath("--tls-key-file", "tls-key-file", tlsKeyFile);
+    Path ca = pickPath("--tls-ca-cert-file", "tls-ca-cert-file", tlsCaCertFile);
+    String auth = pick("--tls-auth-clients", "tls-auth-clients", tlsAuthClients, file);
+    if (cert == null && key == null) {
+      if (auth != null) {
+        throw new IllegalArgumentException("--tls-auth-clients needs --tls-cert-file");
+      }
+      return null;
+    }
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException("--tls-cert-file and --tls-key-file go together");
+    }
+    return auth == null
+        ? TlsSettings.of(cert, key, ca)
+        : new TlsSettings(cert, key, ca, TlsSettings.AuthClients.parse(auth));
+  }
+
+  /** The cluster secret and TLS of the cluster port, from their flags. */
+  private ClusterOptions.PeerSecurity peerSecurity() {
+    String secret = pick("--cluster-secret", "cluster-secret", clusterSecret, file);
+    Path secretFile = pickPath("--cluster-secret-file", "cluster-secret-file", clusterSecretFile);
+    if (secret != null && secretFile != null) {
+      throw new IllegalArgumentException(
+          "give --cluster-secret or --cluster-secret-file, not both");
+    }
+    if (secretFile != null) {
+      try {
+        secret =
+            Files.readString(secretFile, StandardCharsets.UTF_8).replaceAll("[\\r\\n]+$", "");
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "cannot read --cluster-secret-file " + secretFile + ": " + e.getMessage(), e);
+      }
+      if (secret.isEmpty()) {
+        throw new IllegalArgumentException("--cluster-secret-file " + secretFile + " is empty");
+      }
+    }
+    if (secret != null && secret.isEmpty()) {
+      throw new IllegalArgumentException("--cluster-secret must not be empty");
+    }
+    String tls = pick("--tls-cluster", "tls-cluster", tlsCluster, file).strip();
+    boolean tlsOn;
+    if (tls.equalsIgnoreCase("yes")) {
+      tlsOn = true;
+    } else if (tls.equalsIgnoreCase("no")) {
+      tlsOn = false;
+    } else {
+      throw new IllegalArgumentException("--tls-cluster must be yes or no, not '" + tls + "'");
+    }
+    if (!tlsOn) {
+      return new ClusterOptions.PeerSecurity(secret == null ? "" : secret, null, null, null);
+    }
+    return new ClusterOptions.PeerSecurity(
+        secret == null ? "" : secret,
+        required("--tls-cert-file", pickPath("--tls-cert-file", "tls-cert-file", tlsCertFile)),
+        required("--tls-key-file", pickPath("--tls-key-file", "tls-key-file", tlsKeyFile)),
+        required(
+            "--tls-ca-cert-file",
+            pickPath("--tls-ca-cert-file", "tls-ca-cert-file", tlsCaCertFile)));
+  }
+
+  private static Path required(String flag, Path path) {
+    if (path == null) {
+      throw new IllegalArgumentException("--tls-cluster yes needs " + flag);
+    }
+    return path;
+  }
+
+  private Path pickPath(String flag, String fileKey, Path flagValue) {
+    String text = pick(flag, fileKey, flagValue == null ? null : flagValue.toString(), file);
+    return text == null ? null : Path.of(text.strip());
   }
 
   /** The cluster settings, or null when none of --node-id, --members and --join is given. */
@@ -290,6 +419,12 @@ final class ServerCommand implements Callable<Integer> {
     String memberList = pick("--members", "members", members, file);
     String seed = pick("--join", "join", join, file);
     if (id == null && memberList == null && seed == null) {
+      ClusterOptions.PeerSecurity security = peerSecurity();
+      if (!security.clusterSecret().isEmpty() || security.tls()) {
+        throw new IllegalArgumentException(
+            "--cluster-secret and --tls-cluster are for cluster members (--node-id with --members"
+                + " or --join)");
+      }
       return null;
     }
     if (id == null || (memberList == null && seed == null)) {
@@ -338,7 +473,8 @@ final class ServerCommand implements Callable<Integer> {
                     "cluster-bind-port",
                     clusterBindPort == null ? "0" : clusterBindPort.toString(),
                     file)
-                .trim()));
+                .trim()))
+        .withSecurity(peerSecurity());
   }
 
   /** The command-line value if the flag was given, else the file's, else the default. */

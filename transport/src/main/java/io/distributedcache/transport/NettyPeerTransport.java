@@ -25,8 +25,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,6 +116,19 @@ import org.slf4j.LoggerFactory;
  * different senders may be delivered concurrently. {@link #start} and {@link #close} are for the
  * owner's thread, never an event-loop thread. After {@code close()} no callback is made.
  *
+ * <h2>Security</h2>
+ *
+ * With {@link Builder#clusterSecret} every connection first runs the handshake of {@link
+ * PeerAuthHandler}: the other side proves it knows the secret before its Hello is even read, and
+ * every later frame carries a per-direction sequence number and an HMAC, so a node without the
+ * secret can never become a peer (nor join, replicate, invalidate or vote, which are all peer
+ * messages), and a forged, modified, replayed or reordered frame closes its connection. With
+ * {@link Builder#tls} the cluster port speaks TLS only, in both directions; a server context that
+ * requires client certificates (mutual TLS) refuses peers whose certificate the cluster's CA did
+ * not sign. Either failure closes the connection, counts in {@link TransportStats#authFailures()},
+ * and is logged as a warning at most once per remote host every minute (a node with the wrong
+ * secret redials forever).
+ *
  * <h2>Limits</h2>
  *
  * Frames are at most {@link PeerCodec#MAX_FRAME_BYTES} (64 KiB until the Hello is accepted), which
@@ -139,6 +154,12 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
    */
   private static final Duration OVERLOAD_WARNING_INTERVAL = Duration.ofSeconds(10);
 
+  /** At most one authentication warning per remote host in this interval. */
+  private static final Duration AUTH_WARNING_INTERVAL = Duration.ofMinutes(1);
+
+  /** Hosts remembered for the authentication warning's rate limit before the memory is reset. */
+  private static final int MAX_AUTH_WARNING_HOSTS = 1024;
+
   private final Member self;
   private final String clusterName;
   private final long bootstrapDigest;
@@ -151,6 +172,17 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private final int highWaterMarkBytes;
   private final int ioThreads;
   private final byte[] helloPayload;
+
+  /** The cluster secret as HMAC key bytes, or null when peers are not authenticated by one. */
+  private final byte[] clusterSecret;
+
+  /** TLS for accepted and dialed connections, or both null for plain TCP. */
+  private final SslContext serverTls;
+
+  private final SslContext clientTls;
+
+  /** When the last authentication warning per remote host was logged. */
+  private final ConcurrentMap<String, Long> authWarnings = new ConcurrentHashMap<>();
 
   /** The current peers by id. A link leaves the map before it is marked removed. */
   private final ConcurrentMap<String, PeerLink> links = new ConcurrentHashMap<>();
@@ -169,6 +201,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
   private final LongAdder reconnects = new LongAdder();
   private final LongAdder protocolErrors = new LongAdder();
   private final LongAdder strangersAccepted = new LongAdder();
+  private final LongAdder authFailures = new LongAdder();
 
   private volatile EventLoopGroup group;
   private final boolean ownsGroup;
@@ -197,6 +230,9 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     this.ioThreads = b.ioThreads;
     this.group = b.group;
     this.ownsGroup = b.group == null;
+    this.clusterSecret = b.clusterSecret;
+    this.serverTls = b.serverTls;
+    this.clientTls = b.clientTls;
     this.helloPayload =
         PeerCodec.encode(
             new Envelope(
@@ -499,6 +535,7 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
         reconnects.sum(),
         protocolErrors.sum(),
         strangersAccepted.sum(),
+        authFailures.sum(),
         connected);
   }
 
@@ -556,11 +593,28 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
           channel.close();
           return;
         }
-        PeerFrameDecoder frames = new PeerFrameDecoder();
+        boolean outbound = link != null || seed != null;
+        if (serverTls != null) {
+          if (outbound) {
+            String host = link != null ? link.member().host() : seed.host;
+            int port = link != null ? link.member().clusterPort() : seed.port;
+            channel.pipeline().addLast("tls", clientTls.newHandler(channel.alloc(), host, port));
+          } else {
+            channel.pipeline().addLast("tls", serverTls.newHandler(channel.alloc()));
+          }
+        }
+        PeerFrameDecoder frames =
+            new PeerFrameDecoder(
+                clusterSecret == null ? 0 : PeerAuthHandler.FRAME_OVERHEAD_BYTES);
+        channel.pipeline().addLast("frames", frames).addLast("length", LENGTH_PREPENDER);
+        if (clusterSecret != null) {
+          channel
+              .pipeline()
+              .addLast(
+                  "auth", new PeerAuthHandler(NettyPeerTransport.this, clusterSecret, outbound));
+        }
         channel
             .pipeline()
-            .addLast("frames", frames)
-            .addLast("length", LENGTH_PREPENDER)
             .addLast("peer", new PeerChannelHandler(NettyPeerTransport.this, frames, link, seed));
       }
     };
@@ -983,6 +1037,41 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     protocolErrors.increment();
   }
 
+  /**
+   * A connection failed authentication (wrong or missing cluster-secret proof, a frame with a bad
+   * MAC or sequence, a failed TLS handshake) and is being closed by the caller. Counts it and logs
+   * it: a failure on an authenticated connection (tampering) always as a warning, a failed
+   * handshake as a warning at most once per remote host per minute, else at debug level. On an
+   * event loop.
+   */
+  void authFailed(Channel channel, boolean afterHandshake, String reason) {
+    authFailures.increment();
+    SocketAddress remote = channel.remoteAddress();
+    if (afterHandshake) {
+      log.warn("closing authenticated peer connection with {}: {}", remote, reason);
+      return;
+    }
+    String host =
+        remote instanceof InetSocketAddress inet ? inet.getHostString() : String.valueOf(remote);
+    long now = System.nanoTime();
+    Long last = authWarnings.get(host);
+    if (last != null && now - last < AUTH_WARNING_INTERVAL.toNanos()) {
+      log.debug("refused peer connection with {}: {}", remote, reason);
+      return;
+    }
+    if (authWarnings.size() >= MAX_AUTH_WARNING_HOSTS) {
+      authWarnings.clear();
+    }
+    authWarnings.put(host, now);
+    log.warn(
+        "refused peer connection with {}: {} (further refusals from {} are logged at debug level"
+            + " for {} s)",
+        remote,
+        reason,
+        host,
+        AUTH_WARNING_INTERVAL.toSeconds());
+  }
+
   void deliver(String fromNodeId, Envelope envelope) {
     messagesReceived.increment();
     if (closed) {
@@ -1013,6 +1102,9 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
     private EventLoopGroup group;
     private int ioThreads = 2;
     private int highWaterMarkBytes = DEFAULT_HIGH_WATER_MARK_BYTES;
+    private byte[] clusterSecret;
+    private SslContext serverTls;
+    private SslContext clientTls;
 
     private Builder(Member self, String clusterName, PeerInbox inbox) {
       this.self = Objects.requireNonNull(self, "self");
@@ -1136,6 +1228,39 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
         throw new IllegalArgumentException("high water mark must be >= 2 bytes: " + bytes);
       }
       this.highWaterMarkBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Peers must prove they know {@code secret} before any of their messages is accepted, and
+     * every frame is authenticated with a key derived from it (see {@link PeerAuthHandler}).
+     * Every node of the cluster needs the same secret: a node with another secret, or none, is
+     * refused. Default: no secret.
+     *
+     * @throws IllegalArgumentException if {@code secret} is empty
+     */
+    public Builder clusterSecret(byte[] secret) {
+      if (secret.length == 0) {
+        throw new IllegalArgumentException("the cluster secret must not be empty");
+      }
+      this.clusterSecret = secret.clone();
+      return this;
+    }
+
+    /**
+     * The cluster port speaks TLS only: {@code server} for connections peers dial to us, {@code
+     * client} for the ones we dial. For mutual TLS, {@code server} requires client certificates
+     * and both trust only the cluster's CA ({@link PeerTls#fromPem}). Default: plain TCP.
+     */
+    public Builder tls(SslContext server, SslContext client) {
+      Objects.requireNonNull(server, "server");
+      Objects.requireNonNull(client, "client");
+      if (!server.isServer() || !client.isClient()) {
+        throw new IllegalArgumentException(
+            "tls(server, client) wants a server and a client context");
+      }
+      this.serverTls = server;
+      this.clientTls = client;
       return this;
     }
 

@@ -11,9 +11,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,11 +203,36 @@ final class PeerChannelHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+      tlsFailed(ctx, handshake.cause());
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  private void tlsFailed(ChannelHandlerContext ctx, Throwable cause) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    if (cause instanceof ClosedChannelException || !ctx.channel().isActive()) {
+      // The connection ended before the handshake did (a dial that found no listener, or a
+      // peer going away): nobody failed to authenticate.
+      log.debug("{}: closed before the TLS handshake completed", describe(ctx));
+    } else {
+      transport.authFailed(ctx.channel(), false, "TLS failed: " + cause);
+    }
+    ctx.close();
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (closing) {
       return;
     }
-    if (cause instanceof DecoderException) {
+    if (cause instanceof DecoderException && cause.getCause() instanceof SSLException tls) {
+      tlsFailed(ctx, tls);
+    } else if (cause instanceof DecoderException) {
       // The frame decoder: an oversized length, before or after the Hello.
       Throwable reason = cause.getCause() != null ? cause.getCause() : cause;
       refuse(ctx, "bad frame: " + reason.getMessage());

@@ -28,10 +28,15 @@ final class PeerFrameDecoder extends LengthFieldBasedFrameDecoder {
 
   private boolean helloAccepted;
 
-  PeerFrameDecoder() {
+  /**
+   * @param overheadBytes bytes a frame carries beyond its {@link PeerCodec} payload (the MAC and
+   *     sequence of {@link PeerAuthHandler}), 0 without
+   */
+  PeerFrameDecoder(int overheadBytes) {
     super(
         ByteOrder.BIG_ENDIAN,
-        PeerCodec.MAX_FRAME_BYTES + LENGTH_BYTES, // Netty's limit counts the length field too
+        // Netty's limit counts the length field too
+        PeerCodec.MAX_FRAME_BYTES + overheadBytes + LENGTH_BYTES,
         0,
         LENGTH_BYTES,
         0,

@@ -20,6 +20,9 @@ import java.util.TreeMap;
  *     in time
  * @param strangersAccepted nodes that were not peers, accepted from their Hello (nodes joining
  *     through this one) and added as peers
+ * @param authFailures connections closed because the other side failed authentication: no or a
+ *     wrong cluster-secret proof, a frame with a bad MAC or out of sequence (forged, modified,
+ *     replayed), a failed TLS handshake
  * @param peerConnected per current peer id (this node excluded), whether it is reachable ({@link
  *     NettyPeerTransport#isReachable}); sorted by id
  */
@@ -32,6 +35,7 @@ public record TransportStats(
     long reconnects,
     long protocolErrors,
     long strangersAccepted,
+    long authFailures,
     Map<String, Boolean> peerConnected) {
 
   public TransportStats {

@@ -26,10 +26,12 @@ import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.resp.server.SystemClock;
 import io.distributedcache.transport.NettyPeerTransport;
+import io.distributedcache.transport.PeerTls;
 import io.distributedcache.transport.TransportStats;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -181,9 +183,27 @@ public final class ClusterBoot implements AutoCloseable {
     InboxRelay relay = new InboxRelay();
     // One set of event loops for clients and peers: a forwarded request and its answer then
     // cross fewer threads, which on a small machine is most of a replicated write's cost.
+    ClusterOptions.PeerSecurity security = options.security();
+    PeerTls peerTls;
+    try {
+      // Read before any thread starts, so that a bad certificate fails the start cleanly.
+      peerTls =
+          security.tls()
+              ? PeerTls.fromPem(
+                  security.tlsCertFile(), security.tlsKeyFile(), security.tlsCaCertFile())
+              : null;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
     EventLoopGroup loops = RespServer.newEventLoopGroup(settings.ioThreads());
     NettyPeerTransport.Builder transportBuilder =
         NettyPeerTransport.builder(self, options.clusterName(), relay);
+    if (!security.clusterSecret().isEmpty()) {
+      transportBuilder.clusterSecret(security.clusterSecret().getBytes(StandardCharsets.UTF_8));
+    }
+    if (peerTls != null) {
+      transportBuilder.tls(peerTls.server(), peerTls.client());
+    }
     if (options.clusterBindPort() != 0) {
       transportBuilder.bindPort(options.clusterBindPort());
     }
@@ -565,6 +585,7 @@ public final class ClusterBoot implements AutoCloseable {
     figures.put("peer_reconnects", stats.reconnects());
     figures.put("peer_protocol_errors", stats.protocolErrors());
     figures.put("peer_strangers_accepted", stats.strangersAccepted());
+    figures.put("peer_auth_failures", stats.authFailures());
     return figures;
   }
 

@@ -32,6 +32,7 @@ import java.util.Objects;
  * @param clusterBindPort the port the cluster port binds when it differs from the one peers dial
  *     ({@code clusterPort}, the member address): the node sits behind a port mapping or a proxy;
  *     0 for the same port
+ * @param security how peers authenticate each other: cluster secret and TLS on the cluster port
  */
 public record ClusterOptions(
     String nodeId,
@@ -47,7 +48,106 @@ public record ClusterOptions(
     Path dataDir,
     String clusterName,
     Duration failureTimeout,
-    int clusterBindPort) {
+    int clusterBindPort,
+    PeerSecurity security) {
+
+  /**
+   * How peers authenticate each other ({@code --cluster-secret}, {@code --tls-cluster}).
+   *
+   * @param clusterSecret the secret every member must prove it knows (see the transport's {@code
+   *     PeerAuthHandler}), or empty for none
+   * @param tlsCertFile this node's certificate (PEM) for TLS on the cluster port, or null for
+   *     plain TCP
+   * @param tlsKeyFile its private key (PEM, PKCS#8), with {@code tlsCertFile}
+   * @param tlsCaCertFile the CA that signed every member's certificate, with {@code tlsCertFile}:
+   *     peers authenticate each other by certificate (mutual TLS)
+   */
+  public record PeerSecurity(
+      String clusterSecret, Path tlsCertFile, Path tlsKeyFile, Path tlsCaCertFile) {
+
+    /** No secret, plain TCP: anyone who can reach the cluster port may join. */
+    public static final PeerSecurity NONE = new PeerSecurity("", null, null, null);
+
+    /** Checks that TLS has all three files. */
+    public PeerSecurity {
+      Objects.requireNonNull(clusterSecret, "clusterSecret");
+      boolean any = tlsCertFile != null || tlsKeyFile != null || tlsCaCertFile != null;
+      if (any && (tlsCertFile == null || tlsKeyFile == null || tlsCaCertFile == null)) {
+        throw new IllegalArgumentException(
+            "--tls-cluster yes needs --tls-cert-file, --tls-key-file and --tls-ca-cert-file (the"
+                + " CA that signed every member's certificate)");
+      }
+    }
+
+    /** Whether the cluster port speaks TLS. */
+    public boolean tls() {
+      return tlsCertFile != null;
+    }
+
+    /** The secret without its text, so that logging the options does not print it. */
+    @Override
+    public String toString() {
+      return "PeerSecurity[secret="
+          + (clusterSecret.isEmpty() ? "none" : "set")
+          + ", tls="
+          + (tls() ? tlsCertFile + " (CA " + tlsCaCertFile + ")" : "off")
+          + "]";
+    }
+  }
+
+  /** Options with another cluster port bind, and no peer authentication. */
+  public ClusterOptions(
+      String nodeId,
+      List<Member> members,
+      String joinSeed,
+      String announceHost,
+      int clusterPort,
+      int replicationFactor,
+      int virtualNodes,
+      ConsistencyLevel consistency,
+      Duration requestTimeout,
+      Duration antiEntropyInterval,
+      Path dataDir,
+      String clusterName,
+      Duration failureTimeout,
+      int clusterBindPort) {
+    this(
+        nodeId,
+        members,
+        joinSeed,
+        announceHost,
+        clusterPort,
+        replicationFactor,
+        virtualNodes,
+        consistency,
+        requestTimeout,
+        antiEntropyInterval,
+        dataDir,
+        clusterName,
+        failureTimeout,
+        clusterBindPort,
+        PeerSecurity.NONE);
+  }
+
+  /** These options with peer authentication {@code newSecurity}. */
+  public ClusterOptions withSecurity(PeerSecurity newSecurity) {
+    return new ClusterOptions(
+        nodeId,
+        members,
+        joinSeed,
+        announceHost,
+        clusterPort,
+        replicationFactor,
+        virtualNodes,
+        consistency,
+        requestTimeout,
+        antiEntropyInterval,
+        dataDir,
+        clusterName,
+        failureTimeout,
+        clusterBindPort,
+        newSecurity);
+  }
 
   /** Options whose cluster port binds where peers dial it. */
   public ClusterOptions(
@@ -87,6 +187,7 @@ public record ClusterOptions(
       throw new IllegalArgumentException("--cluster-bind-port must be in 1.." + Member.MAX_PORT);
     }
     Objects.requireNonNull(nodeId, "nodeId");
+    Objects.requireNonNull(security, "security");
     members = List.copyOf(members);
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(clusterName, "clusterName");

@@ -26,6 +26,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The client-facing RESP server: a Netty server socket whose connections each get a {@link
  * RespDecoder} and a {@link RespConnectionHandler}.
+ *
+ * <p>With {@link ServerSettings#tls()} set, every connection starts with a Netty {@code SslHandler}
+ * (first in the pipeline): the port speaks TLS only, and a client that does not is closed when
+ * its first bytes fail to parse as a TLS record.
  *
  * <p>Threading: {@code ioThreads} event loops (epoll where available, NIO otherwise) accept
  * connections and run their commands; a command runs start to finish on its connection's loop. The
@@ -111,10 +116,12 @@ public final class RespServer implements AutoCloseable {
   /**
    * Binds the port and starts serving. Blocks until the socket is bound.
    *
-   * @throws IllegalStateException if the port cannot be bound
+   * @throws IllegalStateException if the port cannot be bound, or the TLS files cannot be read
    */
   public RespServer start() {
     ServerSettings settings = node.settings();
+    // Built before anything else starts, so that a bad certificate fails the start, not a client.
+    SslContext tls = settings.tlsEnabled() ? settings.tls().newServerContext() : null;
     int threads =
         settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
     boolean epoll = Epoll.isAvailable();
@@ -145,6 +152,9 @@ public final class RespServer implements AutoCloseable {
                             ? RespLimits.unauthenticated()
                             : settings.limits();
                     RespDecoder decoder = new RespDecoder(limits);
+                    if (tls != null) {
+                      ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast("bytes", counter)
                         .addLast("decoder", decoder)
@@ -177,7 +187,11 @@ public final class RespServer implements AutoCloseable {
             MAINTENANCE_INTERVAL_MILLIS,
             MAINTENANCE_INTERVAL_MILLIS,
             TimeUnit.MILLISECONDS);
-    log.debug("listening with {} {} event loops", threads, epoll ? "epoll" : "nio");
+    log.debug(
+        "listening{} with {} {} event loops",
+        tls != null ? " (TLS only)" : "",
+        threads,
+        epoll ? "epoll" : "nio");
     return this;
   }
 

@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param limits input limits for authenticated connections
  * @param ioThreads Netty event-loop threads; 0 means one per available processor
  * @param configFile the config file the values came from, or empty
+ * @param tls TLS on the client port (which then speaks TLS only), or null for plain TCP
  */
 public record ServerSettings(
     String bindAddress,
@@ -22,7 +23,20 @@ public record ServerSettings(
     long maxMemoryBytes,
     RespLimits limits,
     int ioThreads,
-    String configFile) {
+    String configFile,
+    TlsSettings tls) {
+
+  /** Settings of a plain-TCP client port. */
+  public ServerSettings(
+      String bindAddress,
+      int port,
+      String requirePass,
+      long maxMemoryBytes,
+      RespLimits limits,
+      int ioThreads,
+      String configFile) {
+    this(bindAddress, port, requirePass, maxMemoryBytes, limits, ioThreads, configFile, null);
+  }
 
   public ServerSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
@@ -47,12 +61,22 @@ public record ServerSettings(
 
   public ServerSettings withPort(int newPort) {
     return new ServerSettings(
-        bindAddress, newPort, requirePass, maxMemoryBytes, limits, ioThreads, configFile);
+        bindAddress, newPort, requirePass, maxMemoryBytes, limits, ioThreads, configFile, tls);
   }
 
   public ServerSettings withRequirePass(String password) {
     return new ServerSettings(
-        bindAddress, port, password, maxMemoryBytes, limits, ioThreads, configFile);
+        bindAddress, port, password, maxMemoryBytes, limits, ioThreads, configFile, tls);
+  }
+
+  /** These settings with TLS on the client port ({@code null}: plain TCP). */
+  public ServerSettings withTls(TlsSettings newTls) {
+    return new ServerSettings(
+        bindAddress, port, requirePass, maxMemoryBytes, limits, ioThreads, configFile, newTls);
+  }
+
+  public boolean tlsEnabled() {
+    return tls != null;
   }
 
   public boolean passwordRequired() {
