@@ -5,10 +5,13 @@ import io.distributedcache.core.placement.Member;
 import io.distributedcache.embedded.internal.ClusterBoot;
 import io.distributedcache.embedded.internal.ClusterOptions;
 import io.distributedcache.resp.codec.RespLimits;
+import io.distributedcache.resp.server.NodeContext;
+import io.distributedcache.resp.server.PrometheusEndpoint;
 import io.distributedcache.resp.server.RespServer;
 import io.distributedcache.resp.server.ServerSettings;
 import io.distributedcache.resp.server.SystemClock;
 import io.distributedcache.resp.server.TlsSettings;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -150,6 +153,25 @@ final class ServerCommand implements Callable<Integer> {
   String failureTimeout = "1s";
 
   @Option(
+      names = "--metrics-port",
+      description =
+          "Serve Prometheus metrics over HTTP at /metrics on this port of the --bind address."
+              + " Default: 0 (off).")
+  Integer metricsPort;
+
+  @Option(
+      names = "--slowlog-log-slower-than",
+      description =
+          "Commands slower than this many microseconds go to SLOWLOG (0: every command; negative:"
+              + " none). Default: ${DEFAULT-VALUE}.")
+  long slowlogSlowerThan = 10_000;
+
+  @Option(
+      names = "--slowlog-max-len",
+      description = "Entries SLOWLOG keeps. Default: ${DEFAULT-VALUE}.")
+  int slowlogMaxLen = 128;
+
+  @Option(
       names = "--cluster-bind-port",
       description =
           "Bind the cluster port here instead of at this node's --members / --cluster-port"
@@ -250,6 +272,46 @@ final class ServerCommand implements Callable<Integer> {
       log.error("{}", e.getMessage());
       return 1;
     }
+    NodeContext nodeContext =
+        running instanceof ClusterBoot boot ? boot.node() : server.node();
+    PrometheusEndpoint metrics;
+    EventLoopGroup metricsLoop;
+    try {
+      nodeContext.configureSlowLog(
+          Long.parseLong(
+              pick(
+                      "--slowlog-log-slower-than",
+                      "slowlog-log-slower-than",
+                      Long.toString(slowlogSlowerThan),
+                      file)
+                  .trim()),
+          Integer.parseInt(
+              pick("--slowlog-max-len", "slowlog-max-len", Integer.toString(slowlogMaxLen), file)
+                  .trim()));
+      int effectiveMetricsPort =
+          Integer.parseInt(
+              pick(
+                      "--metrics-port",
+                      "metrics-port",
+                      metricsPort == null ? "0" : metricsPort.toString(),
+                      file)
+                  .trim());
+      if (effectiveMetricsPort > 0) {
+        metricsLoop = RespServer.newEventLoopGroup(1);
+        metrics =
+            PrometheusEndpoint.start(
+                nodeContext, settings.bindAddress(), effectiveMetricsPort, metricsLoop);
+        log.info(
+            "Metrics at http://{}:{}/metrics", settings.bindAddress(), metrics.port());
+      } else {
+        metricsLoop = null;
+        metrics = null;
+      }
+    } catch (RuntimeException e) {
+      running.close();
+      log.error("{}", e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     stopNode =
         () ->
@@ -266,6 +328,10 @@ final class ServerCommand implements Callable<Integer> {
           if (stopping.compareAndSet(false, true)) {
             log.info("Shutting down: closing connections");
             try {
+              if (metrics != null) {
+                metrics.close();
+                metricsLoop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+              }
               running.close();
             } catch (Exception e) {
               log.warn("error while stopping", e);
@@ -478,10 +544,26 @@ final class ServerCommand implements Callable<Integer> {
   }
 
   /** The command-line value if the flag was given, else the file's, else the default. */
+  /**
+   * The value of one setting: the command line's if the flag was given, else the environment's
+   * ({@link #environmentName}), else the config file's, else the default.
+   */
   private String pick(String flag, String fileKey, String flagValue, Map<String, String> file) {
     if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
       return flagValue;
     }
+    String fromEnvironment = environment.get(environmentName(fileKey));
+    if (fromEnvironment != null) {
+      return fromEnvironment;
+    }
     return file.getOrDefault(fileKey, flagValue);
   }
+
+  /** {@code cluster-port} -> {@code DISTRIBUTEDCACHE_CLUSTER_PORT}. */
+  static String environmentName(String fileKey) {
+    return "DISTRIBUTEDCACHE_" + fileKey.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+  }
+
+  /** Where {@link #pick} reads environment variables; tests replace it. */
+  Map<String, String> environment = System.getenv();
 }

@@ -160,6 +160,7 @@ public final class ClusterBoot implements AutoCloseable {
       boolean serveClients,
       Runnable onRemoved) {
     Member self = options.self();
+    LogContext.nodeId(options.nodeId());
     ConsistentHashRing founding =
         options.founder()
             ? ConsistentHashRing.build(
@@ -463,6 +464,7 @@ public final class ClusterBoot implements AutoCloseable {
     if (!next.isBootstrapped()) {
       return;
     }
+    LogContext.epoch(next.epoch());
     logChanges(previous, next);
     followPeers(next);
     NodeRecord me = next.node(options.nodeId());
