@@ -150,6 +150,12 @@ public final class ControlPlane {
   private volatile long commitIndexSeen;
   private volatile long failoversProposed;
 
+  /** Operators' leaves not yet visible in the metadata, with the time to give up; tick thread. */
+  private final Map<String, Long> pendingLeaves = new HashMap<>();
+
+  private static final long OPERATOR_REQUEST_LIFETIME_NANOS =
+      java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
   /** See {@link #inMajorityContact}; recomputed every tick. */
   private volatile boolean inMajorityContact = true;
 
@@ -336,7 +342,14 @@ public final class ControlPlane {
     MetadataCommand command;
     while ((command = submitted.poll()) != null) {
       proposals.add(command);
+      if (command instanceof MetadataCommand.Leave leave) {
+        // Asked for once; followed up until it shows (below): a forward to a leader that just
+        // changed, or sent while no leader was known, is lost without an answer.
+        pendingLeaves.put(leave.id(), now + OPERATOR_REQUEST_LIFETIME_NANOS);
+        lastSentNanos.put("leave:" + leave.id(), now);
+      }
     }
+    followUpLeaves(now);
     ownRequests(now);
     if (raft.softState().isLeader()) {
       leaderDuties(now);
@@ -507,6 +520,26 @@ public final class ControlPlane {
   }
 
   /** Queues {@code command} unless the same kind of request was sent less than a retry ago. */
+  /** Re-sends an operator's leave every retry interval until the metadata shows it, for 60 s. */
+  private void followUpLeaves(long now) {
+    if (pendingLeaves.isEmpty()) {
+      return;
+    }
+    ClusterMetadata m = applied;
+    pendingLeaves
+        .entrySet()
+        .removeIf(
+            e -> {
+              NodeRecord node = m.node(e.getKey());
+              return node == null
+                  || node.state() == NodeState.LEAVING
+                  || now - e.getValue() >= 0;
+            });
+    for (String id : pendingLeaves.keySet()) {
+      request("leave:" + id, new MetadataCommand.Leave(id), now);
+    }
+  }
+
   private void request(String kind, MetadataCommand command, long now) {
     Long last = lastSentNanos.get(kind);
     if (last != null && now - last < retryIntervalNanos) {

@@ -289,6 +289,49 @@ class ControlPlaneTest {
   }
 
   @Test
+  void anOperatorsLeaveWhoseForwardIsLostIsSentAgainUntilItShows() {
+    startFounders();
+    Node asked =
+        nodes.values().stream()
+            .filter(n -> !n.control.raftState().isLeader())
+            .findFirst()
+            .orElseThrow();
+    asked.control.submit(new MetadataCommand.Leave("n3"));
+    asked.control.tick(); // forwards it to the leader...
+    inFlight.clear(); // ...and the network loses that message
+    runUntil(n -> n.metadata().node("n3") == null, "n3 gone after the lost forward");
+  }
+
+  @Test
+  void aNodeCutOffFromTheMajorityLosesContactBeforeTheFailureTimeout() {
+    startFounders();
+    runUntil(n -> n.control.inMajorityContact(), "everyone in contact");
+    Node cutOff =
+        nodes.values().stream()
+            .filter(n -> !n.control.raftState().isLeader())
+            .findFirst()
+            .orElseThrow();
+    Node observer =
+        nodes.values().stream().filter(n -> n.control.raftState().isLeader()).findFirst().orElseThrow();
+    down.add(cutOff.id);
+    // The lease is min(election timeout 300 ms, failure timeout 1 s / 2): well under the 1 s after
+    // which the others fail n3 over.
+    for (int i = 0; i < 40; i++) {
+      step();
+      cutOff.control.tick(); // the cut-off node keeps running, alone
+    }
+    assertThat(cutOff.control.inMajorityContact()).isFalse();
+    for (Node n : nodes.values()) {
+      if (n != cutOff) {
+        assertThat(n.control.inMajorityContact()).as(n.id).isTrue();
+      }
+    }
+    assertThat(observer.metadata().node(cutOff.id).state())
+        .as("not failed over yet: the lease ran out first")
+        .isEqualTo(NodeState.ACTIVE);
+  }
+
+  @Test
   void aLeaveMovesTheSlotsAwayThenRemovesTheMemberFromTheLayoutAndTheRaftGroup() {
     startFounders();
     Node asked = nodes.get("n2");
