@@ -1044,6 +1044,18 @@ public final class NettyPeerTransport implements PeerOutbox, AutoCloseable {
    * handshake as a warning at most once per remote host per minute, else at debug level. On an
    * event loop.
    */
+  /**
+   * A connection's secret handshake did not finish in time: closed by the caller, logged, not
+   * counted as an authentication failure (the peer may just be slow). On an event loop.
+   */
+  void handshakeTimedOut(Channel channel, long millis) {
+    log.info(
+        "closing peer connection with {}: no cluster-secret proof within {} ms (it will be"
+            + " dialed again)",
+        channel.remoteAddress(),
+        millis);
+  }
+
   void authFailed(Channel channel, boolean afterHandshake, String reason) {
     authFailures.increment();
     SocketAddress remote = channel.remoteAddress();

@@ -26,9 +26,10 @@ import javax.crypto.spec.SecretKeySpec;
  * other side's nonce each answers {@code PROOF}: a kind byte and {@code HMAC-SHA256(secret, role
  * label || dialerNonce || acceptorNonce)}, where the label names the <em>sender's</em> role
  * (dialer or acceptor), so that a proof cannot be reflected back to the side that made it, and the
- * fresh nonces of both sides make a recorded proof useless on any later connection. A wrong proof,
- * any other frame first, or no proof within the connect timeout closes the connection ({@link
- * NettyPeerTransport#authFailed}). Once the proof checks, this handler passes {@code
+ * fresh nonces of both sides make a recorded proof useless on any later connection. A wrong proof
+ * or any other frame first closes the connection and counts as a failure ({@link
+ * NettyPeerTransport#authFailed}); no proof within the connect timeout closes it too, without
+ * counting (a slow peer is not an impostor; the dialer retries). Once the proof checks, this handler passes {@code
  * channelActive} on, which starts the Hello exchange: the node ids in the Hellos are covered by
  * the frame MACs below, which are keyed by both nonces, so the ids are bound to this handshake.
  *
@@ -91,9 +92,13 @@ final class PeerAuthHandler extends ChannelDuplexHandler {
         ctx.executor()
             .schedule(
                 () -> {
-                  if (!authenticated) {
-                    long millis = transport.connectTimeoutMillis();
-                    fail(ctx, "no cluster-secret proof within " + millis + " ms");
+                  if (!authenticated && !failed) {
+                    // Silence is not a failed proof: a cold or loaded peer may just be slow (a
+                    // JVM's first TLS handshake can take seconds). Close and let the dialer
+                    // retry, without counting it as an authentication failure.
+                    failed = true;
+                    transport.handshakeTimedOut(ctx.channel(), transport.connectTimeoutMillis());
+                    ctx.close();
                   }
                 },
                 transport.connectTimeoutMillis(),
