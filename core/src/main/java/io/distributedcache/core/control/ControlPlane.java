@@ -160,6 +160,9 @@ public final class ControlPlane {
   private volatile boolean inMajorityContact = true;
 
   private boolean everInContact;
+  private long lastContactHeartbeatNanos;
+  private final long heartbeatIntervalNanos;
+  private static final byte[] NO_PAYLOAD = new byte[0];
   private long startedAtNanos;
 
   /**
@@ -196,6 +199,7 @@ public final class ControlPlane {
     this.raftTickNanos = settings.raftTick().toNanos();
     this.failureTimeoutNanos = settings.failureTimeout().toNanos();
     this.retryIntervalNanos = settings.retryInterval().toNanos();
+    this.heartbeatIntervalNanos = settings.heartbeatInterval().toNanos();
     this.contactLeaseNanos =
         Math.min(settings.electionTimeout().toNanos(), failureTimeoutNanos / 2);
     int electionTicks = ticks(settings.electionTimeout());
@@ -358,6 +362,7 @@ public final class ControlPlane {
     }
     sendProposals();
     drainReady();
+    sendContactHeartbeats(now);
     boolean contact = computeMajorityContact(now);
     everInContact |= contact;
     // Until it first reaches the majority a fresh node keeps taking writes for a while: no
@@ -367,23 +372,48 @@ public final class ControlPlane {
         contact || (!everInContact && now - startedAtNanos < failureTimeoutNanos / 2);
   }
 
+  /**
+   * In touch with a majority: this node plus the voters it heard from within the lease (every
+   * member sends every other one a heartbeat each heartbeat interval, see {@link
+   * #sendContactHeartbeats}) and can reach make a majority of the Raft group's voters. Independent
+   * of who leads, so the majority side keeps taking writes while it elects a new leader; a node
+   * without a majority hears fewer than half and stops.
+   */
   private boolean computeMajorityContact(long now) {
-    SoftState state = raft.softState();
     Membership group = raft.membership();
-    if (state.isLeader()) {
-      int heard = group.isVoter(selfId) ? 1 : 0;
-      for (String voter : group.voters()) {
-        if (!voter.equals(selfId) && heardWithinLease(voter, now) && outbox.isReachable(voter)) {
-          heard++;
-        }
+    int heard = group.isVoter(selfId) ? 1 : 0;
+    for (String voter : group.voters()) {
+      if (!voter.equals(selfId) && heardWithinLease(voter, now) && outbox.isReachable(voter)) {
+        heard++;
       }
-      return heard >= group.voters().size() / 2 + 1;
     }
-    String leader = state.leaderId();
-    return leader != null
+    if (heard >= group.voters().size() / 2 + 1) {
+      return true;
+    }
+    // A joiner (a learner, or not in the group yet) follows the leader it hears.
+    String leader = raft.softState().leaderId();
+    return !group.isVoter(selfId)
+        && leader != null
         && !leader.equals(selfId)
         && heardWithinLease(leader, now)
         && outbox.isReachable(leader);
+  }
+
+  /**
+   * An empty control frame to every peer, every heartbeat interval: only its arrival counts (it
+   * refreshes {@code lastHeardNanos}), so that each node knows whether it is in touch with a
+   * majority whoever leads.
+   */
+  private void sendContactHeartbeats(long now) {
+    if (now - lastContactHeartbeatNanos < heartbeatIntervalNanos) {
+      return;
+    }
+    lastContactHeartbeatNanos = now;
+    for (String peer : peers()) {
+      if (!peer.equals(selfId)) {
+        send(peer, NO_PAYLOAD);
+      }
+    }
   }
 
   private boolean heardWithinLease(String peer, long now) {
