@@ -152,10 +152,21 @@ public final class ClientSession {
    * itself uses {@link #closeAfterReply} instead, so that its reply is written first.
    */
   public void disconnect() {
+    disconnected = true;
     if (channel != null) {
       channel.close();
     }
   }
+
+  /**
+   * Whether {@link #disconnect} was called: the close runs on the connection's event loop, which
+   * may still read a command first; the handler runs none once this is set.
+   */
+  public boolean disconnected() {
+    return disconnected;
+  }
+
+  private volatile boolean disconnected;
 
   /** Marks the connection authenticated and lifts the stricter pre-authentication input limits. */
   public void authenticated(boolean value, RespLimits limitsWhenAuthenticated) {

@@ -141,6 +141,12 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     if (args.length == 0) {
       return;
     }
+    if (session.disconnected()) {
+      // Closed from another connection (ACL DELUSER) while this command was on its way.
+      closing = true;
+      ctx.close();
+      return;
+    }
     ServerStats stats = node.stats();
     stats.commandsProcessed.increment();
     ByteBuf out = pending(ctx);
