@@ -560,25 +560,19 @@ public final class ClusterNode implements PeerInbox {
     }
     // Whatever a client read of a slot whose primary changed, or whose copy here was dropped, may
     // be stale now: tell this node's listeners and tracking clients.
-    List<Integer> changed = new ArrayList<>();
+    java.util.BitSet changed = new java.util.BitSet(SLOT_COUNT);
     for (int slot = 0; slot < SLOT_COUNT; slot++) {
       int primaryBefore = previous.primaryIndex(slot);
       int primaryAfter = serving.primaryIndex(slot);
       if (!previous.member(primaryBefore).id().equals(serving.member(primaryAfter).id())) {
-        changed.add(slot);
+        changed.set(slot);
       }
     }
-    for (int slot : lost) {
-      if (!changed.contains(slot)) {
-        changed.add(slot);
-      }
+    lost.forEach(changed::set);
+    discarded.forEach(changed::set);
+    if (!changed.isEmpty()) {
+      deliverLocally(Invalidation.slots(Cause.OWNER_CHANGED, changed.stream().toArray()));
     }
-    for (int slot : discarded) {
-      if (!changed.contains(slot)) {
-        changed.add(slot);
-      }
-    }
-    deliverSlots(changed);
   }
 
   /**

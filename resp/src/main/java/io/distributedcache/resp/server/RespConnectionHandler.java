@@ -65,6 +65,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
 
   private byte[] immediateReply;
 
+  /** The command out with the cluster is a tracked read ({@link ClientSession#readStarted}). */
+  private boolean trackedReadOut;
+
   /**
    * The command being run, for its latency and the slow log: set when it starts, cleared by {@link
    * #commandDone} (at once, or when the cluster's reply arrives).
@@ -408,6 +411,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     if (trackedRead) {
       node.tracking().remember(session, keys);
       session.readStarted(keys);
+      trackedReadOut = true;
     }
     ReplySink sink = awaitReply(ctx);
     try {
@@ -432,6 +436,7 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
     takeImmediateReply(ctx, out);
     if (trackedRead && !awaitingCluster) {
       // Answered at once (a local read): invalidations held back meanwhile go after the reply.
+      trackedReadOut = false;
       List<byte[]> held = session.readFinished();
       if (!held.isEmpty()) {
         flushPending(ctx);
@@ -455,7 +460,9 @@ final class RespConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     pending(ctx).writeBytes(reply);
-    List<byte[]> held = session.readFinished();
+    // Only a tracked read holds invalidations back: other replies skip the session's lock.
+    List<byte[]> held = trackedReadOut ? session.readFinished() : List.of();
+    trackedReadOut = false;
     if (!held.isEmpty()) {
       // Invalidations that arrived while this read was out follow its reply, never precede it.
       flushPending(ctx);
